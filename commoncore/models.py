@@ -1,0 +1,246 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
+from qualifications.models import Module, Qualification
+
+
+class FrameworkQuerySet(models.QuerySet):
+    def default(self) -> "Framework":
+        return self.get(is_default=True)
+
+
+class Framework(TimeStampedModel):
+    """A skills framework whose areas modules are mapped against (the Common Core…)."""
+
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(max_length=150, unique=True)
+    edition = models.CharField(max_length=50, blank=True)
+    description = models.TextField(blank=True)
+    is_default = models.BooleanField(
+        "default framework", default=False,
+        help_text="The framework reports use unless another is chosen.",
+    )
+    history = HistoricalRecords()
+
+    objects = FrameworkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-is_default", "name"]
+        default_permissions = DEFAULT_PERMISSIONS
+        constraints = [
+            unique_ignoring_case("name", "framework", "A framework with this name exists."),
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="framework_one_default",
+                violation_error_message="Only one framework can be the default.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="areas")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=255)
+    short_title = models.CharField(max_length=60, help_text="For column headings.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["framework", "number"]
+        default_permissions = DEFAULT_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(
+                fields=["framework", "number"], name="area_unique_number",
+                violation_error_message="The framework already has an area with this number.",
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="area_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number}. {self.title}"
+
+
+class Element(models.Model):
+    """A sub-heading of an area (the 2010 Common Core lists skills and knowledge)."""
+
+    class Kind(models.TextChoices):
+        SKILL = "skill", "Skill"
+        KNOWLEDGE = "knowledge", "Knowledge"
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="elements")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    order = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=255)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["area", "order"]
+        default_permissions = DEFAULT_PERMISSIONS
+        constraints = [
+            models.UniqueConstraint(fields=["area", "order"], name="element_unique_order"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["skill", "knowledge"]), name="element_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReviewStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned to mapper"
+    APPROVED = "approved", "Approved"
+    ACCEPTED = "accepted", "Accepted without moderation"
+
+
+PUBLISHED_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.ACCEPTED)
+OPEN_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.RETURNED)
+
+
+class MappingReviewQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(status__in=PUBLISHED_STATUSES)
+
+
+class MappingReview(TimeStampedModel):
+    """One round of mapping a qualification's grid against a framework, and its moderation."""
+
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.PROTECT, related_name="mapping_reviews"
+    )
+    framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="reviews")
+    round = models.PositiveSmallIntegerField(default=1, editable=False)
+    status = models.CharField(
+        max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT, db_index=True
+    )
+    mapped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="reviews_mapped",
+    )
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="reviews_moderated",
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the grid's judgements became public."
+    )
+    return_reason = models.TextField(blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    history = HistoricalRecords()
+
+    objects = MappingReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["qualification", "framework", "-round"]
+        default_permissions = DEFAULT_PERMISSIONS
+        verbose_name = "mapping review"
+        permissions = [
+            ("map_review", "Can map qualifications (edit and submit grids)"),
+            ("moderate_review", "Can moderate mapping reviews"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in ReviewStatus]), name="review_status_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["qualification", "framework", "round"], name="review_unique_round",
+            ),
+            models.UniqueConstraint(
+                fields=["qualification", "framework"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES]),
+                name="review_one_open_round",
+                violation_error_message="This qualification already has a grid in progress "
+                "for this framework.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["approved", "returned"])
+                | (Q(moderated_by__isnull=False) & ~Q(moderated_by=F("mapped_by"))),
+                name="review_four_eyes",
+                violation_error_message="An approved or returned grid needs a moderator other "
+                "than its mapper.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification.ref} / {self.framework} (round {self.round})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status in PUBLISHED_STATUSES
+
+
+class Attribute(models.Model):
+    """A published judgement: a module, or a qualification as a whole, covers an area.
+
+    Only judgements whose grid was approved or accepted are stored here, so public
+    pages and reports read this table alone.
+    """
+
+    class Basis(models.TextChoices):
+        TITLES = "titles", "Module titles"
+        OUTCOMES = "outcomes", "Learning outcomes"
+        STANDARDS = "standards", "Professional standards"
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="attributes")
+    element = models.ForeignKey(
+        Element, on_delete=models.PROTECT, null=True, blank=True, related_name="attributes",
+        help_text="For a framework with elements: the element covered (empty: the whole area).",
+    )
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, null=True, blank=True, related_name="attributes"
+    )
+    module = models.ForeignKey(
+        Module, on_delete=models.CASCADE, null=True, blank=True, related_name="attributes"
+    )
+    basis = models.CharField(max_length=16, choices=Basis.choices, blank=True)
+    note = models.TextField(blank=True)
+    review = models.ForeignKey(
+        MappingReview, on_delete=models.PROTECT, null=True, blank=True, related_name="attributes",
+        help_text="The grid whose approval published this judgement.",
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        default_permissions = DEFAULT_PERMISSIONS
+        verbose_name = "published judgement"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(qualification__isnull=False) & Q(module__isnull=True))
+                | (Q(qualification__isnull=True) & Q(module__isnull=False)),
+                name="attribute_exactly_one_subject",
+                violation_error_message="A judgement is about a module or a qualification, "
+                "not both.",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "module"], condition=Q(element__isnull=True, module__isnull=False),
+                name="attribute_unique_module_area",
+            ),
+            models.UniqueConstraint(
+                fields=["area", "qualification"],
+                condition=Q(element__isnull=True, qualification__isnull=False),
+                name="attribute_unique_qualification_area",
+            ),
+            models.UniqueConstraint(
+                fields=["element", "module"],
+                condition=Q(element__isnull=False, module__isnull=False),
+                name="attribute_unique_module_element",
+            ),
+            models.UniqueConstraint(
+                fields=["element", "qualification"],
+                condition=Q(element__isnull=False, qualification__isnull=False),
+                name="attribute_unique_qualification_element",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.module or self.qualification
+        return f"{subject} covers {self.area}"
