@@ -1,0 +1,317 @@
+"""Bundles: the whole database's content as a folder of CSV files or one XLSX workbook.
+
+``bundle_import`` reads every sheet, imports them in dependency order inside one
+transaction and rolls everything back on the first bad row; ``bundle_export`` writes
+every sheet. Both use the resources the admin's import/export screens use.
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tablib
+from django.db import transaction
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+
+from commoncore.resources import AttributeResource, MappingReviewResource
+from iqf.lib.resources import BundleResource
+from iqf.lib.safe_csv import neutralise, write_csv
+from qualifications.resources import (
+    AwardingBodyResource,
+    ModuleResource,
+    OfferingResource,
+    PrerequisiteResource,
+    ProviderResource,
+    QualificationModuleResource,
+    QualificationResource,
+    QualificationTypeResource,
+)
+from roles.resources import (
+    ClusterResource,
+    RoleClusterResource,
+    RoleQualificationResource,
+    RoleResource,
+)
+
+SHEETS: list[type[BundleResource]] = [
+    ClusterResource,
+    RoleResource,
+    RoleClusterResource,
+    QualificationTypeResource,
+    AwardingBodyResource,
+    QualificationResource,
+    ModuleResource,
+    QualificationModuleResource,
+    PrerequisiteResource,
+    RoleQualificationResource,
+    ProviderResource,
+    OfferingResource,
+    MappingReviewResource,
+    AttributeResource,
+]
+SHEET_NAMES = [resource.sheet for resource in SHEETS]
+#: Decompressed size above which a workbook is refused before it is parsed.
+MAX_XLSX_BYTES = 200 * 1024 * 1024
+
+
+class BundleError(Exception):
+    """A bundle that cannot be imported; ``messages`` says where and why."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+@dataclass(frozen=True)
+class Sheet:
+    name: str
+    headers: list[str]
+    rows: list[list[str]]
+    #: the spreadsheet row number of each data row (the header is row 1)
+    row_numbers: list[int]
+
+
+@dataclass(frozen=True)
+class SheetSummary:
+    sheet: str
+    created: int
+    updated: int
+    unchanged: int
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def _sheet_from_rows(name: str, rows: Iterator[list[str]]) -> Sheet:
+    errors: list[str] = []
+    try:
+        header = next(rows)
+    except StopIteration:
+        return Sheet(name, [], [], [])
+    headers = [h.strip().lstrip("\ufeff") for h in header]
+    while headers and headers[-1] == "":
+        headers.pop()
+    allowed = _columns(name)
+    for position, title in enumerate(headers, start=1):
+        if title not in allowed:
+            errors.append(
+                f"sheet {name}: row 1, column {position}: unknown column {title!r}; "
+                f"the columns are {', '.join(allowed)}"
+            )
+        elif headers.index(title) != position - 1:
+            errors.append(f"sheet {name}: row 1, column {position}: column {title!r} appears twice")
+    data, numbers = [], []
+    for number, row in enumerate(rows, start=2):
+        cells = [_cell(c) for c in row]
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
+            errors.append(
+                f"sheet {name}: row {number}: the row has {len(cells)} cells but the header "
+                f"has {len(headers)} columns"
+            )
+            continue
+        cells = (cells + [""] * len(headers))[: len(headers)]
+        data.append(cells)
+        numbers.append(number)
+    if errors:
+        raise BundleError(errors)
+    return Sheet(name, headers, data, numbers)
+
+
+def _columns(sheet: str) -> list[str]:
+    resource = next(r for r in SHEETS if r.sheet == sheet)
+    return resource.columns()
+
+
+def _read_csv(path: Path, name: str) -> Sheet:
+    raw = path.read_bytes()
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise BundleError([f"sheet {name}: the file is UTF-16; save it as CSV UTF-8"])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise BundleError([
+            f"sheet {name}: the file is not UTF-8 (byte {error.start + 1}); save it as CSV UTF-8"
+        ]) from None
+    if "\x00" in text:
+        raise BundleError([f"sheet {name}: the file contains NUL characters"])
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
+    except csv.Error as error:
+        raise BundleError([f"sheet {name}: the file is not valid CSV ({error})"]) from None
+    return _sheet_from_rows(name, iter(rows))
+
+
+def _read_xlsx(path: Path) -> dict[str, Sheet]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile:
+        raise BundleError([f"{path.name}: not an XLSX workbook"]) from None
+    if size > MAX_XLSX_BYTES:
+        raise BundleError([f"{path.name}: the workbook unpacks to {size} bytes; the limit is "
+                           f"{MAX_XLSX_BYTES}"])
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise BundleError([f"{path.name}: the workbook cannot be read ({error})"]) from None
+    sheets = {}
+    errors = []
+    try:
+        for worksheet in workbook.worksheets:
+            if worksheet.title not in SHEET_NAMES:
+                errors.append(f"sheet {worksheet.title}: not a bundle sheet; the sheets are "
+                              f"{', '.join(SHEET_NAMES)}")
+                continue
+            rows = ([_cell(c) for c in row] for row in worksheet.iter_rows(values_only=True))
+            try:
+                sheets[worksheet.title] = _sheet_from_rows(worksheet.title, rows)
+            except BundleError as error:
+                errors.extend(error.messages)
+    finally:
+        workbook.close()
+    if errors:
+        raise BundleError(errors)
+    return sheets
+
+
+def read_bundle(path: Path) -> dict[str, Sheet]:
+    """Read every sheet of a bundle (folder of CSV files, or an .xlsx workbook)."""
+    path = Path(path)
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        return _read_xlsx(path)
+    if path.is_file() and path.suffix.lower() == ".csv":
+        sheet = path.stem
+        if sheet not in SHEET_NAMES:
+            raise BundleError([f"{path.name}: not a bundle sheet; the sheets are "
+                               f"{', '.join(SHEET_NAMES)}"])
+        return {sheet: _read_csv(path, sheet)}
+    if not path.is_dir():
+        raise BundleError([f"{path}: no such folder or .xlsx workbook"])
+    errors, sheets = [], {}
+    for file in sorted(path.glob("*.csv")):
+        if file.stem not in SHEET_NAMES:
+            errors.append(f"{file.name}: not a bundle sheet; the sheets are "
+                          f"{', '.join(SHEET_NAMES)}")
+            continue
+        try:
+            sheets[file.stem] = _read_csv(file, file.stem)
+        except BundleError as error:
+            errors.extend(error.messages)
+    if errors:
+        raise BundleError(errors)
+    if not sheets:
+        raise BundleError([f"{path}: the folder holds no bundle sheets ({', '.join(SHEET_NAMES)})"])
+    return sheets
+
+
+# -- importing -----------------------------------------------------------------------
+
+
+def _dataset(sheet: Sheet) -> tablib.Dataset:
+    dataset = tablib.Dataset(headers=sheet.headers)
+    for row in sheet.rows:
+        dataset.append(row)
+    return dataset
+
+
+def _messages(sheet: Sheet, resource: BundleResource, result) -> list[str]:
+    messages = []
+    columns = {f.column_name for f in resource.fields.values()}
+
+    def spreadsheet_row(number: int) -> int:
+        return sheet.row_numbers[number - 1] if 0 < number <= len(sheet.row_numbers) else number
+
+    for invalid in result.invalid_rows:
+        for field, errors in invalid.error_dict.items():
+            where = f", column {field}" if field in columns else ""
+            for error in errors:
+                messages.append(
+                    f"sheet {sheet.name}: row {spreadsheet_row(invalid.number)}{where}: {error}"
+                )
+    for number, errors in result.row_errors():
+        for error in errors:
+            messages.append(f"sheet {sheet.name}: row {spreadsheet_row(number)}: {error.error}")
+    for error in result.base_errors:
+        messages.append(f"sheet {sheet.name}: {error.error}")
+    return messages
+
+
+def bundle_import(*, path: Path, user=None, dry_run: bool = False) -> list[SheetSummary]:
+    """Import a bundle, all or nothing. Raises BundleError naming every bad row of the
+    first sheet that has one; with ``dry_run`` nothing is written either way."""
+    sheets = read_bundle(path)
+    reason = f"Bundle import from {Path(path).name}" + ("" if user else " (system)")
+    summaries = []
+    with transaction.atomic():
+        for resource_class in SHEETS:
+            sheet = sheets.get(resource_class.sheet)
+            if sheet is None or not sheet.headers:
+                continue
+            missing = [c for c in resource_class.key_columns if c not in sheet.headers]
+            if missing:
+                raise BundleError([f"sheet {sheet.name}: row 1: missing column "
+                                   f"{', '.join(missing)}"])
+            resource = resource_class(user=user, change_reason=reason)
+            result = resource.import_data(_dataset(sheet), use_transactions=False)
+            if result.has_errors() or result.has_validation_errors():
+                raise BundleError(_messages(sheet, resource, result))
+            totals = result.totals
+            summaries.append(SheetSummary(sheet.name, totals["new"], totals["update"],
+                                          totals["skip"]))
+        if dry_run:
+            transaction.set_rollback(True)
+    return summaries
+
+
+# -- exporting -----------------------------------------------------------------------
+
+
+def export_datasets() -> Iterator[tuple[str, tablib.Dataset]]:
+    for resource_class in SHEETS:
+        resource = resource_class()
+        yield resource_class.sheet, resource.export(resource.export_queryset())
+
+
+def bundle_export(*, path: Path) -> list[tuple[str, int]]:
+    """Write every sheet: an .xlsx path gives a workbook, anything else a folder of CSVs."""
+    path = Path(path)
+    counts = []
+    if path.suffix.lower() == ".xlsx":
+        workbook = Workbook(write_only=True)
+        for name, dataset in export_datasets():
+            worksheet = workbook.create_sheet(name)
+            worksheet.append(list(dataset.headers))
+            for row in dataset:
+                cells = []
+                for value in row:
+                    cell = WriteOnlyCell(worksheet, value=neutralise(value))
+                    cell.data_type = "s"
+                    cells.append(cell)
+                worksheet.append(cells)
+            counts.append((name, len(dataset)))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        workbook.save(path)
+        return counts
+    path.mkdir(parents=True, exist_ok=True)
+    for name, dataset in export_datasets():
+        with open(path / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
+            write_csv(handle, dataset.headers, dataset)
+        counts.append((name, len(dataset)))
+    return counts

@@ -1,0 +1,374 @@
+"""The base of every bundle sheet: a django-import-export resource that validates each
+row up front with messages a clerk can read, looks things up from caches filled once
+per import, writes in bulk with history, and skips rows that change nothing.
+
+The same resources serve the admin's import/export screens and the bundle commands.
+"""
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from decimal import Decimal, InvalidOperation
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from import_export import resources, widgets
+from import_export.fields import Field
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from iqf.lib.levels import level_code, parse_level
+from iqf.lib.text import clean_text
+
+_WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
+_MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
+
+
+class RowErrors(Exception):
+    """Raised while reading a row: maps column names to messages."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: spaces trimmed, one protective leading apostrophe removed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    text = str(value)
+    if "\x00" in text:
+        raise ValueError("contains a NUL character, which databases cannot store")
+    text = clean_text(text)
+    if text.startswith("'"):
+        text = text[1:]
+    return text
+
+
+class TextWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return cell_text(value)
+
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class LevelWidget(widgets.Widget):
+    def clean(self, value, row=None, **kwargs):
+        return parse_level(cell_text(value))
+
+    def render(self, value, obj=None, **kwargs):
+        return level_code(value)
+
+
+class YesNoWidget(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return "yes" if value else "no"
+
+
+class WholeNumberWidget(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else str(value)
+
+
+class MoneyWidget(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return "" if value is None else f"{value:.2f}"
+
+
+class DateWidget(widgets.Widget):
+    def render(self, value, obj=None, **kwargs):
+        return value.isoformat() if value else ""
+
+
+class RowReader:
+    """Reads the cells of one row, collecting a message per bad column."""
+
+    def __init__(self, row: dict[str, Any]):
+        self.row = row
+        self.errors: dict[str, str] = {}
+
+    def has(self, column: str) -> bool:
+        return column in self.row
+
+    def _fail(self, column: str, message: str) -> None:
+        self.errors.setdefault(column, message)
+
+    def text(self, column: str, *, required: bool = False, max_length: int | None = None) -> str:
+        try:
+            value = cell_text(self.row.get(column))
+        except ValueError as error:
+            self._fail(column, str(error))
+            return ""
+        if required and not value:
+            self._fail(column, "is empty; a value is required")
+        if max_length is not None and len(value) > max_length:
+            self._fail(column, f"is {len(value)} characters long; at most {max_length} fit")
+        return value
+
+    def level(self, column: str) -> int | None:
+        text = self.text(column)
+        try:
+            return parse_level(text)
+        except ValueError as error:
+            self._fail(column, str(error))
+            return None
+
+    def yes_no(self, column: str, *, default: bool) -> bool:
+        text = self.text(column).casefold()
+        if text == "":
+            return default
+        if text in {"yes", "no"}:
+            return text == "yes"
+        self._fail(column, f"{text!r} is not yes or no")
+        return default
+
+    def whole_number(self, column: str) -> int | None:
+        text = self.text(column)
+        if text == "":
+            return None
+        if not _WHOLE_NUMBER.match(text):
+            self._fail(column, f"{text!r} is not a whole number of hours (digits only, e.g. 120)")
+            return None
+        return int(text)
+
+    def money(self, column: str) -> Decimal | None:
+        text = self.text(column).lstrip("£")
+        if text == "":
+            return None
+        if not _MONEY.match(text):
+            self._fail(column, f"{text!r} is not an amount in pounds (e.g. 450 or 450.00)")
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            self._fail(column, f"{text!r} is not an amount in pounds")
+            return None
+
+    def date(self, column: str) -> datetime.date | None:
+        text = self.text(column)
+        if text == "":
+            return None
+        try:
+            return datetime.date.fromisoformat(text[:10]) if len(text) in (10, 19) else \
+                datetime.date.fromisoformat(text)
+        except ValueError:
+            self._fail(column, f"{text!r} is not a date written as YYYY-MM-DD")
+            return None
+
+    def choice(self, column: str, choices: Iterable[str], *, default: str) -> str:
+        text = self.text(column).casefold()
+        if text == "":
+            return default
+        allowed = list(choices)
+        if text not in allowed:
+            self._fail(column, f"{text!r} is not one of: {', '.join(allowed)}")
+            return default
+        return text
+
+    def lookup(self, column: str, table: "Lookup", *, required: bool = False):
+        text = self.text(column)
+        if text == "":
+            if required:
+                self._fail(column, "is empty; a value is required")
+            return None
+        found = table.get(text)
+        if found is None:
+            self._fail(column, f"no {table.label} {text!r} exists or is defined earlier in the bundle")
+        return found
+
+    def fail(self, column: str, message: str) -> None:
+        self._fail(column, message)
+
+    def done(self) -> None:
+        if self.errors:
+            raise RowErrors(self.errors)
+
+
+class Lookup:
+    """Instances keyed by a case-insensitive name, loaded in one query on first use."""
+
+    def __init__(self, label: str, queryset: Callable[[], Iterable[models.Model]],
+                 key: Callable[[Any], str]):
+        self.label = label
+        self._queryset = queryset
+        self._key = key
+        self._items: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._items is None:
+            self._items = {self._key(obj).casefold(): obj for obj in self._queryset()}
+        return self._items
+
+    def get(self, name: str):
+        return self._load().get(name.casefold())
+
+    def add(self, obj) -> None:
+        self._load()[self._key(obj).casefold()] = obj
+
+    def alias(self, name: str, obj) -> None:
+        self._load()[name.casefold()] = obj
+
+
+def norm(value: Any) -> str:
+    """The form in which natural keys compare: cleaned and case-insensitive."""
+    return cell_text(value).casefold()
+
+
+class BundleResource(resources.ModelResource):
+    """One sheet of a bundle. Subclasses set ``sheet``, ``key_columns`` and implement
+    ``row_key``, ``instance_key``, ``read_row`` and ``export_queryset``."""
+
+    sheet: ClassVar[str]
+    key_columns: ClassVar[tuple[str, ...]]
+    extra_columns: ClassVar[tuple[str, ...]] = ()
+    #: which model fields a re-import may change (default: every concrete field but audit ones)
+    audit_fields: ClassVar[tuple[str, ...]] = ("id", "created_at")
+
+    class Meta:
+        use_bulk = True
+        batch_size = 1000
+        skip_unchanged = True
+        report_skipped = True
+        skip_diff = True
+        skip_html_diff = True
+        clean_model_instances = False
+
+    def __init__(self, *, user=None, change_reason: str = "Bundle import", **kwargs):
+        super().__init__(**kwargs)
+        self.history_user = user
+        self.change_reason = change_reason
+        self.existing: dict[tuple, models.Model] = {}
+        self.seen: dict[tuple, int] = {}
+        self._snapshot: tuple | None = None
+
+    # -- the sheet's columns -------------------------------------------------
+    @classmethod
+    def columns(cls) -> list[str]:
+        return [f.column_name for f in cls.fields.values()]
+
+    # -- hooks for subclasses ------------------------------------------------
+    def row_key(self, row: dict[str, Any]) -> tuple:
+        return tuple(norm(row.get(column)) for column in self.key_columns)
+
+    def instance_key(self, instance) -> tuple:
+        raise NotImplementedError
+
+    def read_row(self, instance, reader: RowReader, new: bool) -> None:
+        raise NotImplementedError
+
+    def export_queryset(self) -> models.QuerySet:
+        raise NotImplementedError
+
+    def existing_queryset(self) -> models.QuerySet:
+        return self.export_queryset()
+
+    # -- import-export plumbing ----------------------------------------------
+    def get_queryset(self):
+        return self.export_queryset()
+
+    def get_import_id_fields(self):
+        return [name for name, f in self.fields.items() if f.column_name in self.key_columns]
+
+    def before_import(self, dataset, **kwargs):
+        self.existing = {self.instance_key(obj): obj for obj in self.existing_queryset()}
+        self.seen = {}
+
+    def get_instance(self, instance_loader, row):
+        return self.existing.get(self.row_key(row))
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        self._snapshot = None if new else self.snapshot(instance)
+
+    def snapshot(self, instance) -> tuple:
+        return tuple(getattr(instance, f.attname) for f in self.updatable_fields())
+
+    def updatable_fields(self) -> list[models.Field]:
+        return [
+            f for f in self._meta.model._meta.concrete_fields
+            if f.name not in self.audit_fields and f.name != "updated_at"
+        ]
+
+    def import_instance(self, instance, row, **kwargs):
+        number = kwargs.get("row_number", 0)
+        key = self.row_key(row)
+        reader = RowReader(row)
+        if key in self.seen:
+            reader.fail(
+                self.key_columns[0],
+                f"repeats data row {self.seen[key]} (the same {' + '.join(self.key_columns)})",
+            )
+        else:
+            self.seen[key] = number
+        self.read_row(instance, reader, new=instance.pk is None)
+        try:
+            reader.done()
+        except RowErrors as error:
+            raise ValidationError(error.errors) from None
+        try:
+            instance.clean_fields(exclude=self.clean_fields_exclude())
+        except ValidationError as error:
+            raise ValidationError(self.to_columns(error.message_dict)) from None
+
+    def clean_fields_exclude(self) -> list[str]:
+        return [
+            f.name for f in self._meta.model._meta.concrete_fields
+            if f.is_relation or f.name in {"title_key", "id"}
+        ]
+
+    def to_columns(self, errors: dict[str, list[str]]) -> dict[str, list[str]]:
+        by_attribute = {f.attribute: f.column_name for f in self.fields.values()}
+        return {by_attribute.get(name, name): messages for name, messages in errors.items()}
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors:
+            return False
+        return self._snapshot is not None and self.snapshot(instance) == self._snapshot
+
+    def before_save_instance(self, instance, row, **kwargs):
+        if instance.pk is not None and hasattr(instance, "updated_at"):
+            instance.updated_at = timezone.now()
+
+    def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.create_instances:
+            try:
+                bulk_create_with_history(
+                    self.create_instances, self._meta.model, batch_size=batch_size,
+                    default_user=self.history_user, default_change_reason=self.change_reason,
+                )
+            except Exception as error:  # reported for the whole sheet; the import rolls back
+                self.handle_import_error(result, error, raise_errors)
+            finally:
+                self.create_instances.clear()
+
+    def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
+        if self.update_instances:
+            try:
+                bulk_update_with_history(
+                    self.update_instances, self._meta.model,
+                    [f.name for f in self.updatable_fields()] + (
+                        ["updated_at"] if hasattr(self.update_instances[0], "updated_at") else []
+                    ),
+                    batch_size=batch_size,
+                    default_user=self.history_user, default_change_reason=self.change_reason,
+                )
+            except Exception as error:
+                self.handle_import_error(result, error, raise_errors)
+            finally:
+                self.update_instances.clear()
+
+    def bulk_delete(self, using_transactions, dry_run, raise_errors, result=None):
+        # Imports never delete.
+        self.delete_instances.clear()
+
+    def for_delete(self, row, instance):
+        return False
+
+
+def column(name: str, attribute: str | None = None, widget: widgets.Widget | None = None) -> Field:
+    return Field(attribute=attribute or name, column_name=name, widget=widget or TextWidget())
