@@ -222,11 +222,14 @@ class AttributeResource(BundleResource):
                             f"mapping review for {framework}; only published judgements can be "
                             "imported")
             instance.review = review
-        elif framework is not None and module is not None:
-            if (module.pk, framework.pk) not in self.published_modules:
-                reader.fail("module_ref", f"{module.ref} belongs to no qualification with an "
-                            f"approved or accepted mapping review for {framework}; only "
-                            "published judgements can be imported")
+        elif (
+            framework is not None
+            and module is not None
+            and (module.pk, framework.pk) not in self.published_modules
+        ):
+            reader.fail("module_ref", f"{module.ref} belongs to no qualification with an "
+                        f"approved or accepted mapping review for {framework}; only "
+                        "published judgements can be imported")
         if new:
             instance.area, instance.element = area, element
             instance.qualification, instance.module = qualification, module

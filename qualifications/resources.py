@@ -15,6 +15,7 @@ from iqf.lib.resources import (
     column,
     norm,
 )
+from iqf.lib.text import title_key
 from qualifications.models import (
     AwardingBody,
     Module,
@@ -26,7 +27,6 @@ from qualifications.models import (
     QualificationType,
     Region,
 )
-from iqf.lib.text import title_key
 
 
 def qualification_lookup() -> Lookup:

@@ -1,0 +1,5 @@
+from django.contrib.admin.apps import AdminConfig
+
+
+class IQFAdminConfig(AdminConfig):
+    default_site = "iqf.admin.IQFAdminSite"

@@ -1,0 +1,125 @@
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from iqf.lib.admin import IQFModelAdmin, archive_action
+from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
+from roles.resources import ClusterResource, RoleResource
+
+
+class ClusterInline(admin.TabularInline):
+    model = Cluster
+    fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    extra = 0
+    show_change_link = True
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ClusterScheme)
+class ClusterSchemeAdmin(IQFModelAdmin):
+    list_display = ["name", "is_default", "cluster_count"]
+    search_fields = ["name"]
+    ordering = ["-is_default", "name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [ClusterInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(cluster_total=Count("clusters"))
+
+    @admin.display(description="clusters", ordering="cluster_total")
+    def cluster_count(self, obj: ClusterScheme) -> int:
+        return obj.cluster_total
+
+
+class RoleClusterInline(admin.TabularInline):
+    model = RoleCluster
+    fields = ["cluster"]
+    autocomplete_fields = ["cluster"]
+    extra = 0
+    verbose_name_plural = "clusters (in any scheme)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("cluster__scheme")
+
+
+class RoleQualificationInline(admin.TabularInline):
+    model = RoleQualification
+    fields = ["qualification", "is_key"]
+    autocomplete_fields = ["qualification"]
+    extra = 0
+    verbose_name_plural = "qualifications (tick key for the significant ones)"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("qualification")
+
+
+@admin.register(Cluster)
+class ClusterAdmin(IQFModelAdmin):
+    resource_classes = [ClusterResource]
+    list_display = ["name", "scheme", "role_count"]
+    list_filter = ["scheme"]
+    search_fields = ["name", "scheme__name"]
+    ordering = ["scheme__name", "name"]
+    list_select_related = ["scheme"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [RoleClusterInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(role_total=Count("role_links"))
+
+    @admin.display(description="roles", ordering="role_total")
+    def role_count(self, obj: Cluster) -> int:
+        return obj.role_total
+
+
+class NoKeyQualificationFilter(admin.SimpleListFilter):
+    title = "has a key qualification?"
+    parameter_name = "has_key"
+
+    def lookups(self, request, model_admin):
+        return [("no", "No key qualification"), ("yes", "Has a key qualification")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(key_total=0)
+        if self.value() == "yes":
+            return queryset.filter(key_total__gt=0)
+        return queryset
+
+
+@admin.register(Role)
+class RoleAdmin(IQFModelAdmin):
+    resource_classes = [RoleResource]
+    list_display = ["title", "level", "qualification_count", "key_count", "status"]
+    list_filter = ["status", "level", "clusters__scheme", NoKeyQualificationFilter]
+    search_fields = ["title", "clusters__name"]
+    ordering = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["created_at", "updated_at"]
+    inlines = [RoleClusterInline, RoleQualificationInline]
+    fields = ["title", "slug", "level", "description", "status", "created_at", "updated_at"]
+    actions = [
+        archive_action(field="status", value=Role.Status.ARCHIVED, name="archive",
+                       description="Archive"),
+        archive_action(field="status", value=Role.Status.CURRENT, name="restore",
+                       description="Restore"),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            qualification_total=Count("qualification_links", distinct=True),
+            key_total=Count("qualification_links", filter=Q(qualification_links__is_key=True),
+                            distinct=True),
+        )
+
+    @admin.display(description="qualifications", ordering="qualification_total")
+    def qualification_count(self, obj: Role) -> int:
+        return obj.qualification_total
+
+    @admin.display(description="key", ordering="key_total")
+    def key_count(self, obj: Role) -> int:
+        return obj.key_total
