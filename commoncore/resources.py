@@ -139,6 +139,12 @@ class MappingReviewResource(BundleResource):
         return (instance.status, instance.mapped_by_id, instance.moderated_by_id)
 
 
+def number_key(value) -> str:
+    """A numeric key cell as it compares: "01", "1" and 1.0 are the same area."""
+    text = norm(value)
+    return str(int(text)) if text.isdigit() else text
+
+
 class AttributeResource(BundleResource):
     sheet = "attributes"
     key_columns = ("framework", "area", "qualification_ref", "module_ref")
@@ -179,10 +185,10 @@ class AttributeResource(BundleResource):
     def row_key(self, row) -> tuple:
         return (
             self.frameworks.key_of_cell(row.get("framework")),
-            norm(row.get("area")),
+            number_key(row.get("area")),
             norm(row.get("qualification_ref")),
             norm(row.get("module_ref")),
-            norm(row.get("element")),
+            number_key(row.get("element")),
         )
 
     def instance_key(self, instance) -> tuple:

@@ -235,8 +235,7 @@ def _messages(sheet: Sheet, resource: BundleResource, result) -> list[str]:
     messages = []
     columns = {f.column_name for f in resource.fields.values()}
 
-    def spreadsheet_row(number: int) -> int:
-        return sheet.row_numbers[number - 1] if 0 < number <= len(sheet.row_numbers) else number
+    spreadsheet_row = resource.spreadsheet_row
 
     for invalid in result.invalid_rows:
         for field, errors in invalid.error_dict.items():
@@ -269,6 +268,7 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False) -> list[Sheet
                 raise BundleError([f"sheet {sheet.name}: row 1: missing column "
                                    f"{', '.join(missing)}"])
             resource = resource_class(user=user, change_reason=reason)
+            resource.spreadsheet_rows = sheet.row_numbers
             result = resource.import_data(_dataset(sheet), use_transactions=False)
             if result.has_errors() or result.has_validation_errors():
                 raise BundleError(_messages(sheet, resource, result))

@@ -5,7 +5,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 
-from iqf.lib.admin import DuplicateCheckForm, IQFModelAdmin, archive_action
+from iqf.lib.admin import DuplicateCheckForm, IQFModelAdmin, archive_action, https_formfield
 from qualifications import services
 from qualifications.models import (
     AwardingBody,
@@ -118,6 +118,7 @@ class QualificationForm(DuplicateCheckForm):
     class Meta:
         model = Qualification
         fields = "__all__"
+        formfield_callback = https_formfield
 
     def find_duplicates(self, cleaned_data) -> QuerySet:
         body = cleaned_data.get("awarding_body")
@@ -196,6 +197,7 @@ class ModuleForm(DuplicateCheckForm):
     class Meta:
         model = Module
         fields = "__all__"
+        formfield_callback = https_formfield
 
     def find_duplicates(self, cleaned_data) -> QuerySet:
         return services.likely_duplicates_of_module(

@@ -169,8 +169,14 @@ class QualificationResource(BundleResource):
         )
 
     def after_import(self, dataset, result, **kwargs):
-        if not self.pending_successors or result.has_errors() or result.has_validation_errors():
+        if result.has_errors() or result.has_validation_errors():
             return
+        if self.pending_successors:
+            self.link_pending_successors()
+        if "superseded_by" in dataset.headers:
+            self.refuse_supersede_cycles()
+
+    def link_pending_successors(self) -> None:
         by_ref = {q.ref.casefold(): q for q in Qualification.objects.only("id", "ref", "status")}
         changed = []
         for ref, successor_ref in self.pending_successors.items():
@@ -182,6 +188,30 @@ class QualificationResource(BundleResource):
             changed, Qualification, ["status", "superseded_by"],
             default_user=self.history_user, default_change_reason=self.change_reason,
         )
+
+    @staticmethod
+    def refuse_supersede_cycles() -> None:
+        """Every chain of successors must end at a qualification that is not superseded."""
+        successor = dict(
+            Qualification.objects.filter(superseded_by__isnull=False)
+            .values_list("id", "superseded_by_id")
+        )
+        settled: set[int] = set()
+        for start in successor:
+            path: list[int] = []
+            node = start
+            while node in successor and node not in settled and node not in path:
+                path.append(node)
+                node = successor[node]
+            if node in path:
+                loop = path[path.index(node):]
+                refs = dict(Qualification.objects.filter(id__in=loop).values_list("id", "ref"))
+                names = " → ".join(refs[i] for i in loop + [node])
+                raise ValueError(
+                    f"column superseded_by: the successors go round in a circle ({names}); "
+                    "a chain of successors must end at a qualification that is not superseded"
+                )
+            settled.update(path)
 
     def export_queryset(self) -> QuerySet:
         return Qualification.objects.select_related(

@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -18,6 +18,8 @@ class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     show_facets = admin.ShowFacets.ALWAYS
     list_per_page = 50
+    # An address typed without a scheme is taken to be https.
+    formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
@@ -65,6 +67,13 @@ def archive_action(
 
     action.__name__ = name
     return action
+
+
+def https_formfield(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """A form field for ``db_field``; web addresses typed without a scheme get https."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
 
 
 class DuplicateCheckForm(forms.ModelForm):

@@ -246,11 +246,19 @@ class BundleResource(resources.ModelResource):
         self.existing: dict[tuple, models.Model] = {}
         self.seen: dict[tuple, int] = {}
         self._snapshot: tuple | None = None
+        #: the spreadsheet row of a data row; the header is row 1 unless told otherwise
+        self.spreadsheet_rows: list[int] | None = None
 
     # -- the sheet's columns -------------------------------------------------
     @classmethod
     def columns(cls) -> list[str]:
         return [f.column_name for f in cls.fields.values()]
+
+    def spreadsheet_row(self, number: int) -> int:
+        rows = self.spreadsheet_rows
+        if rows is not None and 0 < number <= len(rows):
+            return rows[number - 1]
+        return number + 1
 
     # -- hooks for subclasses ------------------------------------------------
     def row_key(self, row: dict[str, Any]) -> tuple:
@@ -301,7 +309,8 @@ class BundleResource(resources.ModelResource):
         if key in self.seen:
             reader.fail(
                 self.key_columns[0],
-                f"repeats data row {self.seen[key]} (the same {' + '.join(self.key_columns)})",
+                f"repeats row {self.spreadsheet_row(self.seen[key])} "
+                f"(the same {' + '.join(self.key_columns)})",
             )
         else:
             self.seen[key] = number
