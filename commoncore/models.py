@@ -133,6 +133,24 @@ class MappingReview(TimeStampedModel):
         null=True, blank=True, help_text="When the grid's judgements became public."
     )
     return_reason = models.TextField(blank=True)
+    times_returned = models.PositiveSmallIntegerField(default=0, editable=False)
+    sample_rate = models.PositiveSmallIntegerField(
+        null=True, blank=True, editable=False,
+        help_text="The mapper's sampling rate (%) when the grid was first submitted; "
+        "empty when every grid of the mapper was moderated.",
+    )
+    sample_draw = models.FloatField(
+        null=True, blank=True, editable=False,
+        help_text="The recorded draw in [0, 1); the grid is moderated when it is below the rate.",
+    )
+    sampled = models.BooleanField(
+        null=True, blank=True, editable=False,
+        help_text="Whether the draw chose the grid for moderation (empty: no draw was made).",
+    )
+    grid_modules = models.JSONField(
+        default=list, blank=True, editable=False,
+        help_text="The modules (ids) that were rows of the grid when it was last saved.",
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
@@ -167,6 +185,13 @@ class MappingReview(TimeStampedModel):
                 violation_error_message="An approved or returned grid needs a moderator other "
                 "than its mapper.",
             ),
+            models.CheckConstraint(
+                condition=Q(sample_rate__isnull=True)
+                | Q(sample_rate__gte=1, sample_rate__lte=100, sample_draw__gte=0,
+                    sample_draw__lt=1, sampled__isnull=False),
+                name="review_sample_recorded",
+                violation_error_message="A sampled grid records its rate, draw and outcome.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,6 +201,24 @@ class MappingReview(TimeStampedModel):
     def is_published(self) -> bool:
         return self.status in PUBLISHED_STATUSES
 
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def moderation_note(self) -> str:
+        """How the grid was chosen for moderation, in words."""
+        if self.sample_rate is None:
+            return "every grid moderated"
+        drawn = "drawn" if self.sampled else "not drawn"
+        return f"{drawn} in a {self.sample_rate} % sample"
+
+
+class Basis(models.TextChoices):
+    TITLES = "titles", "Module titles"
+    OUTCOMES = "outcomes", "Learning outcomes"
+    STANDARDS = "standards", "Professional standards"
+
 
 class Attribute(models.Model):
     """A published judgement: a module, or a qualification as a whole, covers an area.
@@ -183,11 +226,6 @@ class Attribute(models.Model):
     Only judgements whose grid was approved or accepted are stored here, so public
     pages and reports read this table alone.
     """
-
-    class Basis(models.TextChoices):
-        TITLES = "titles", "Module titles"
-        OUTCOMES = "outcomes", "Learning outcomes"
-        STANDARDS = "standards", "Professional standards"
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="attributes")
     element = models.ForeignKey(
@@ -244,3 +282,148 @@ class Attribute(models.Model):
     def __str__(self) -> str:
         subject = self.module or self.qualification
         return f"{subject} covers {self.area}"
+
+
+class GridMark(models.Model):
+    """A ticked cell of a grid in progress: the module (or, when empty, the qualification
+    as a whole) covers the area or element. Unticked cells are not stored."""
+
+    review = models.ForeignKey(MappingReview, on_delete=models.PROTECT, related_name="marks")
+    module = models.ForeignKey(
+        Module, on_delete=models.PROTECT, null=True, blank=True, related_name="grid_marks",
+        help_text="Empty: the judgement is about the qualification as a whole.",
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grid_marks")
+    element = models.ForeignKey(
+        Element, on_delete=models.PROTECT, null=True, blank=True, related_name="grid_marks"
+    )
+    basis = models.CharField(max_length=16, choices=Basis.choices, blank=True)
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        default_permissions = DEFAULT_PERMISSIONS
+        verbose_name = "grid mark"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "module", "area"],
+                condition=Q(element__isnull=True, module__isnull=False),
+                name="gridmark_unique_module_area",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "area"],
+                condition=Q(element__isnull=True, module__isnull=True),
+                name="gridmark_unique_qualification_area",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "module", "element"],
+                condition=Q(element__isnull=False, module__isnull=False),
+                name="gridmark_unique_module_element",
+            ),
+            models.UniqueConstraint(
+                fields=["review", "element"],
+                condition=Q(element__isnull=False, module__isnull=True),
+                name="gridmark_unique_qualification_element",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.module or 'qualification'} covers {self.element or self.area}"
+
+
+class PolicyMode(models.TextChoices):
+    EVERY = "every", "Every grid moderated"
+    SAMPLE = "sample", "Sample"
+
+
+class ModerationPolicy(TimeStampedModel):
+    """How a mapper's submitted grids are chosen for moderation."""
+
+    mapper = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="moderation_policy"
+    )
+    mode = models.CharField(max_length=8, choices=PolicyMode.choices, default=PolicyMode.EVERY)
+    sample_rate = models.PositiveSmallIntegerField(
+        "sample rate (%)", null=True, blank=True,
+        help_text="Under sampling, the chance that a submitted grid is moderated.",
+    )
+    seed = models.CharField(
+        max_length=64, blank=True, help_text="Seeds the draws, so every draw can be repeated."
+    )
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="moderation_policies_set",
+    )
+    note = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        default_permissions = DEFAULT_PERMISSIONS
+        verbose_name = "moderation policy"
+        verbose_name_plural = "moderation policies"
+        ordering = ["mapper__username"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(mode="every", sample_rate__isnull=True)
+                | Q(mode="sample", sample_rate__gte=1, sample_rate__lte=99),
+                name="policy_rate_matches_mode",
+                violation_error_message="Sampling needs a rate between 1 and 99 %; moderating "
+                "every grid needs none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(set_by=F("mapper")), name="policy_not_set_by_mapper",
+                violation_error_message="A mapper cannot set their own moderation policy.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mapper}: {self.describe()}"
+
+    def describe(self) -> str:
+        if self.mode == PolicyMode.SAMPLE:
+            return f"sample at {self.sample_rate} %"
+        return "every grid moderated"
+
+
+class EventKind(models.TextChoices):
+    SUBMIT = "submit", "Submitted"
+    APPROVE = "approve", "Approved"
+    RETURN = "return", "Returned to mapper"
+    ACCEPT_UNSAMPLED = "accept_unsampled", "Accepted without moderation"
+    POLICY_CHANGE = "policy_change", "Moderation policy changed"
+
+
+class ReviewEvent(models.Model):
+    """One transition of the mapping workflow: who did what, when, and why."""
+
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    review = models.ForeignKey(
+        MappingReview, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
+    )
+    mapper = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        help_text="The mapper whose grid or policy this is.",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", help_text="Empty: the system, by the mapper's policy.",
+    )
+    at = models.DateTimeField(db_index=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        default_permissions = DEFAULT_PERMISSIONS
+        verbose_name = "mapping event"
+        ordering = ["-at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in EventKind]), name="event_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="policy_change") | Q(review__isnull=False),
+                name="event_review_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -52,8 +52,13 @@ def dashboard(request) -> dict:
             qualifications["unverified"],
             f"{changelist}?status__exact=current&verified=no",
         ),
-        ("Grids awaiting moderation", reviews["submitted"], f"{reviews_url}?status__exact=submitted"),
+        ("Grids awaiting moderation", reviews["submitted"], reverse("admin:commoncore_queue")),
         ("Grids returned to their mapper", reviews["returned"],
          f"{reviews_url}?status__exact=returned"),
     ]
-    return {"counts": counts, "attention": attention}
+    mapping = [
+        ("Moderation queue and your grids", reverse("admin:commoncore_queue")),
+        ("Mappers, policies and agreement rates", reverse("admin:commoncore_mappers")),
+        ("Everything that happened to grids", reverse("admin:commoncore_reviewevent_changelist")),
+    ]
+    return {"counts": counts, "attention": attention, "mapping": mapping}

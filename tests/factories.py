@@ -10,7 +10,18 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from commoncore.models import Area, Attribute, Element, Framework, MappingReview, ReviewStatus
+from commoncore.models import (
+    Area,
+    Attribute,
+    Element,
+    EventKind,
+    Framework,
+    GridMark,
+    MappingReview,
+    ModerationPolicy,
+    ReviewEvent,
+    ReviewStatus,
+)
 from qualifications.models import (
     AwardingBody,
     Module,
@@ -267,3 +278,33 @@ class AttributeFactory(DjangoModelFactory):
     area = factory.LazyFunction(default_area)
     qualification = factory.SubFactory(QualificationFactory)
     module = None
+
+
+class GridMarkFactory(DjangoModelFactory):
+    """A ticked cell: the qualification as a whole covers area 1, in a draft grid."""
+
+    class Meta:
+        model = GridMark
+
+    review = factory.SubFactory(MappingReviewFactory)
+    area = factory.LazyFunction(default_area)
+    module = None
+
+
+class ModerationPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = ModerationPolicy
+
+    mapper = factory.SubFactory(UserFactory)
+    set_by = factory.SubFactory(UserFactory)
+
+
+class ReviewEventFactory(DjangoModelFactory):
+    class Meta:
+        model = ReviewEvent
+
+    kind = EventKind.SUBMIT
+    review = factory.SubFactory(MappingReviewFactory)
+    mapper = factory.LazyAttribute(lambda e: e.review.mapped_by)
+    actor = factory.LazyAttribute(lambda e: e.review.mapped_by)
+    at = factory.LazyFunction(timezone.now)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 
+import tablib
 from django import forms
 from django.contrib import admin, messages
 from django.db import models, transaction
@@ -10,6 +11,16 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
+
+from iqf.lib.safe_csv import neutralise
+
+
+def formula_safe(data: tablib.Dataset) -> tablib.Dataset:
+    """The dataset with every cell neutralised, like every export (iqf.lib.safe_csv)."""
+    safe = tablib.Dataset(headers=[neutralise(h) for h in data.headers or []])
+    for row in data:
+        safe.append([neutralise(value) for value in row])
+    return safe
 
 
 class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
@@ -35,6 +46,9 @@ class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
         data_kwargs = super().get_import_data_kwargs(**kwargs)
         data_kwargs["rollback_on_validation_errors"] = True
         return data_kwargs
+
+    def get_data_for_export(self, request, queryset, **kwargs):
+        return formula_safe(super().get_data_for_export(request, queryset, **kwargs))
 
     def get_export_queryset(self, request):
         # Export what the changelist shows, with the joins the resource needs.
