@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run setup test lint serve clean-db
+.PHONY: run setup test lint serve clean-db chromium
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,11 +21,20 @@ setup: $(STAMP)
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## Lint, check for missing migrations, run the whole suite.
-test: $(STAMP)
+## Lint, check for missing migrations, run the whole suite (browser tests included).
+test: $(STAMP) chromium
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+## Debian's Chromium for the browser tests (Playwright never downloads a browser here).
+chromium:
+	@if [ -x /usr/lib/chromium/chromium ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get install -y -qq chromium >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	else echo "No Chromium and no way to install it: browser tests will be skipped."; fi
