@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+ASSETS := iqf/static/govuk/iqf.css
 
-.PHONY: run setup test lint serve clean-db chromium
+.PHONY: run setup test lint serve clean-db chromium assets
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -12,8 +14,22 @@ $(STAMP): pyproject.toml constraints.txt
 	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+# GOV.UK Frontend from its Sass source (system font), its images and its script.
+$(ASSETS): $(NODE_STAMP) iqf/assets/iqf.scss
+	rm -rf iqf/static/govuk && mkdir -p iqf/static/govuk/assets
+	cp -R node_modules/govuk-frontend/dist/govuk/assets/images node_modules/govuk-frontend/dist/govuk/assets/manifest.json iqf/static/govuk/assets/
+	cp node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js iqf/static/govuk/
+	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules iqf/assets/iqf.scss $(ASSETS)
+
+## Build the public site's stylesheet and scripts.
+assets: $(ASSETS)
+
 ## Set up everything (virtualenv, database, reference and demonstration data, demo users).
-setup: $(STAMP)
+setup: $(STAMP) $(ASSETS)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_demo
 
@@ -22,7 +38,7 @@ run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## Lint, check for missing migrations, run the whole suite (browser tests included).
-test: $(STAMP) chromium
+test: $(STAMP) $(ASSETS) chromium
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest

@@ -8,6 +8,7 @@ from commoncore import admin_views
 from commoncore.models import (
     Area,
     Attribute,
+    BundleImport,
     Element,
     Framework,
     MappingReview,
@@ -205,4 +206,25 @@ class AttributeAdmin(IQFModelAdmin):
         return False
 
     def has_import_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(BundleImport)
+class BundleImportAdmin(admin.ModelAdmin):
+    """The log of bundle imports that wrote something; written by the import alone."""
+
+    list_display = ["name", "at", "imported_by", "created", "updated", "demonstration"]
+    list_filter = ["demonstration"]
+    list_select_related = ["imported_by"]
+    search_fields = ["name"]
+    ordering = ["-at"]
+    readonly_fields = ["name", "imported_by", "at", "created", "updated", "demonstration"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
         return False

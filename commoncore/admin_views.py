@@ -40,7 +40,8 @@ def _version(request: HttpRequest) -> int | None:
     text = request.POST.get("version", "")
     if text == "":
         return None
-    if not text.isdigit():
+    # ASCII digits only: isdigit() also accepts "²", which int() refuses (a 500).
+    if not (text.isascii() and text.isdecimal()):
         raise GridInputError("The form's version is not a number; reload the page.")
     return int(text)
 
@@ -215,7 +216,7 @@ def mappers(site: AdminSite, request: HttpRequest):
             return HttpResponseBadRequest("No such mapper.")
         mode = request.POST.get("mode", "")
         rate_text = request.POST.get("sample_rate", "").strip()
-        if rate_text and not rate_text.isdigit():
+        if rate_text and not (rate_text.isascii() and rate_text.isdecimal()):
             messages.error(request, f"{rate_text!r} is not a whole percentage.")
             return redirect(request.path)
         try:

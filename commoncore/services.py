@@ -138,25 +138,30 @@ def _new_round(qualification, framework, user) -> MappingReview:
         MappingReview.objects.filter(qualification=qualification, framework=framework)
         .aggregate(last=Max("round"))["last"]
     )
+    review = MappingReview(
+        qualification=qualification, framework=framework, round=(last or 0) + 1,
+        mapped_by=user, status=ReviewStatus.DRAFT,
+    )
+    # simple-history writes the creation row on save: one row, with its author and reason.
+    review._history_user, review._change_reason = user, "Grid started"
     try:
         with transaction.atomic():
-            review = MappingReview.objects.create(
-                qualification=qualification, framework=framework, round=(last or 0) + 1,
-                mapped_by=user, status=ReviewStatus.DRAFT,
-            )
+            review.save()
     except IntegrityError:
         raise MappingError("Someone else started a grid for this qualification a moment ago. "
                            "Reload the page.") from None
-    record_history([review], kind="+", user=user, reason="Grid started")
     return review
 
 
 def _check_editable(review: MappingReview, user, version: int | None) -> None:
     if review.mapped_by_id not in (None, user.pk):
         raise MappingError(f"{review.mapped_by} is mapping this grid; only they can change it.")
-    if review.status not in EDITABLE:
+    if review.status == ReviewStatus.SUBMITTED:
         raise MappingError("This grid has been submitted and is waiting for moderation; it "
                            "cannot be changed until a moderator returns it.")
+    if review.status not in EDITABLE:
+        raise MappingError(f"This grid was {review.get_status_display().lower()} and is "
+                           "public; open the qualification's grid to start a new round.")
     if version is not None and version != review.version:
         raise MappingError("This grid was changed in another window since you opened it. "
                            "Reload the page to see the latest version.")
@@ -295,6 +300,9 @@ def _decide(review: MappingReview, moderator, version: int, *, status: str, reas
     )
     review.refresh_from_db()
     if updated != 1:
+        if review.status == ReviewStatus.DRAFT:
+            raise MappingError("This grid is not waiting for moderation: its mapper has not "
+                               "submitted it yet.")
         if review.status != ReviewStatus.SUBMITTED:
             who = f" by {review.moderated_by}" if review.moderated_by else ""
             raise MappingError(f"This grid is no longer waiting for moderation: it was "

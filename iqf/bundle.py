@@ -18,6 +18,7 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
+from commoncore.models import BundleImport
 from commoncore.resources import AttributeResource, MappingReviewResource
 from iqf.lib.resources import BundleResource
 from iqf.lib.safe_csv import neutralise, write_csv
@@ -252,9 +253,11 @@ def _messages(sheet: Sheet, resource: BundleResource, result) -> list[str]:
     return messages
 
 
-def bundle_import(*, path: Path, user=None, dry_run: bool = False) -> list[SheetSummary]:
+def bundle_import(*, path: Path, user=None, dry_run: bool = False,
+                  demonstration: bool = False) -> list[SheetSummary]:
     """Import a bundle, all or nothing. Raises BundleError naming every bad row of the
-    first sheet that has one; with ``dry_run`` nothing is written either way."""
+    first sheet that has one; with ``dry_run`` nothing is written either way. An import
+    that writes something is logged; ``demonstration`` marks the illustrative data set."""
     sheets = read_bundle(path)
     reason = f"Bundle import from {Path(path).name}" + ("" if user else " (system)")
     summaries = []
@@ -277,7 +280,17 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False) -> list[Sheet
                                           totals["skip"]))
         if dry_run:
             transaction.set_rollback(True)
+        else:
+            _log_import(path, user, summaries, demonstration)
     return summaries
+
+
+def _log_import(path: Path, user, summaries: list[SheetSummary], demonstration: bool) -> None:
+    created = sum(s.created for s in summaries)
+    updated = sum(s.updated for s in summaries)
+    if created or updated:
+        BundleImport.objects.create(name=Path(path).name, imported_by=user, created=created,
+                                    updated=updated, demonstration=demonstration)
 
 
 # -- exporting -----------------------------------------------------------------------

@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "iqf.context_processors.site",
             ],
         },
     },
@@ -127,6 +128,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The public site's design system, built by `make assets` into iqf/static/govuk/.
+STATICFILES_DIRS = [BASE_DIR / "iqf" / "static"]
 
 # Only staff with the model's own import/export permission may use the admin's screens.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

@@ -1,9 +1,12 @@
 from django.contrib import admin
-from django.urls import path
-from django.views.generic import RedirectView
+from django.urls import include, path
+
+from iqf import views
 
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("", include("roles.urls")),
+    path("", include("qualifications.urls")),
+    path("", include("commoncore.urls")),
     path("admin/", admin.site.urls),
-    # Until the public pages exist, the site's front door is the staff admin.
-    path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
 ]

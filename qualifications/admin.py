@@ -5,7 +5,13 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 
-from iqf.lib.admin import DuplicateCheckForm, IQFModelAdmin, archive_action, https_formfield
+from iqf.lib.admin import (
+    DuplicateCheckForm,
+    IQFModelAdmin,
+    JoinedTabularInline,
+    archive_action,
+    https_formfield,
+)
 from qualifications import services
 from qualifications.models import (
     AwardingBody,
@@ -65,7 +71,7 @@ class HasModulesFilter(admin.SimpleListFilter):
         return queryset
 
 
-class QualificationModuleInline(admin.TabularInline):
+class QualificationModuleInline(JoinedTabularInline):
     model = QualificationModule
     fields = ["order", "module", "mandatory"]
     autocomplete_fields = ["module"]
@@ -75,10 +81,10 @@ class QualificationModuleInline(admin.TabularInline):
     verbose_name_plural = "modules (mandatory or optional, in order)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("module")
+        return super().get_queryset(request).select_related("module", "qualification")
 
 
-class PrerequisiteInline(admin.TabularInline):
+class PrerequisiteInline(JoinedTabularInline):
     model = Prerequisite
     fk_name = "qualification"
     fields = ["required_qualification", "required_module"]
@@ -88,11 +94,11 @@ class PrerequisiteInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related(
-            "required_qualification", "required_module"
+            "required_qualification", "required_module", "qualification"
         )
 
 
-class RoleQualificationInline(admin.TabularInline):
+class RoleQualificationInline(JoinedTabularInline):
     model = RoleQualification
     fields = ["role", "is_key"]
     autocomplete_fields = ["role"]
@@ -100,10 +106,10 @@ class RoleQualificationInline(admin.TabularInline):
     verbose_name_plural = "roles this qualification serves"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("role")
+        return super().get_queryset(request).select_related("role", "qualification")
 
 
-class OfferingInline(admin.TabularInline):
+class OfferingInline(JoinedTabularInline):
     model = Offering
     fields = ["provider", "mode", "course_hours", "cost"]
     autocomplete_fields = ["provider"]
@@ -111,7 +117,7 @@ class OfferingInline(admin.TabularInline):
     verbose_name_plural = "providers offering it"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("provider")
+        return super().get_queryset(request).select_related("provider", "qualification")
 
 
 class QualificationForm(DuplicateCheckForm):

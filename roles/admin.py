@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
-from iqf.lib.admin import IQFModelAdmin, archive_action
+from iqf.lib.admin import IQFModelAdmin, JoinedTabularInline, archive_action
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
 from roles.resources import ClusterResource, RoleResource
 
@@ -34,7 +34,7 @@ class ClusterSchemeAdmin(IQFModelAdmin):
         return obj.cluster_total
 
 
-class RoleClusterInline(admin.TabularInline):
+class RoleClusterInline(JoinedTabularInline):
     model = RoleCluster
     fields = ["cluster"]
     autocomplete_fields = ["cluster"]
@@ -42,10 +42,21 @@ class RoleClusterInline(admin.TabularInline):
     verbose_name_plural = "clusters (in any scheme)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("cluster__scheme")
+        return super().get_queryset(request).select_related("cluster__scheme", "role")
 
 
-class RoleQualificationInline(admin.TabularInline):
+class ClusterRoleInline(JoinedTabularInline):
+    model = RoleCluster
+    fields = ["role"]
+    autocomplete_fields = ["role"]
+    extra = 0
+    verbose_name_plural = "roles in this cluster"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("role", "cluster")
+
+
+class RoleQualificationInline(JoinedTabularInline):
     model = RoleQualification
     fields = ["qualification", "is_key"]
     autocomplete_fields = ["qualification"]
@@ -53,7 +64,7 @@ class RoleQualificationInline(admin.TabularInline):
     verbose_name_plural = "qualifications (tick key for the significant ones)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("qualification")
+        return super().get_queryset(request).select_related("qualification", "role")
 
 
 @admin.register(Cluster)
@@ -66,7 +77,7 @@ class ClusterAdmin(IQFModelAdmin):
     list_select_related = ["scheme"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["created_at", "updated_at"]
-    inlines = [RoleClusterInline]
+    inlines = [ClusterRoleInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(role_total=Count("role_links"))

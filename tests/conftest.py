@@ -1,5 +1,7 @@
 """Shared fixtures: a fast password hasher and users."""
 
+from pathlib import Path
+
 import pytest
 
 from tests.factories import UserFactory
@@ -20,6 +22,47 @@ def user(db):
 def make_user(db):
     """Create users on demand: ``make_user(username="mapper")``."""
     return UserFactory
+
+
+# -- what migrations installed -----------------------------------------------------------
+# A transactional test (the browser tests, the PostgreSQL race tests) ends by emptying every
+# table, so the groups, frameworks and regions that data migrations install are gone for
+# the transactional tests after it, and, with --reuse-db, for the whole next run. The
+# state after migrate is read once, before any test, and loaded back when the run ends.
+
+
+def load_migrated_data(snapshot: str) -> None:
+    """Empty every table and load back the state ``migrated_data`` read."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    # Like TransactionTestCase's own flush: sequences keep counting, and no post_migrate
+    # handler recreates content types under new ids to clash with the snapshot's.
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False,
+                 inhibit_post_migrate=True)
+    connection.creation.deserialize_db_from_string(snapshot)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def migrated_data(django_db_setup, django_db_blocker):
+    """The test database as migrate left it, serialized before the first test."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        snapshot = connection.creation.serialize_db_to_string()
+    yield snapshot
+    with django_db_blocker.unblock():
+        # Only a run whose transactional tests emptied the tables writes anything here.
+        if connection.creation.serialize_db_to_string() != snapshot:
+            load_migrated_data(snapshot)
+        connection.close()
+
+
+@pytest.fixture
+def migrated_transactional_db(migrated_data, transactional_db):
+    """A transactional test starting from exactly the state after migrate, whatever an
+    earlier transactional test left behind."""
+    load_migrated_data(migrated_data)
 
 
 # -- browser tests ---------------------------------------------------------------------
@@ -81,3 +124,19 @@ def admin_login(page, username: str, password: str = "test-password") -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/admin/")
+
+
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+
+
+def axe_violations(page) -> list[str]:
+    """Run axe-core (from the project's npm packages) on the page; one line per violation."""
+    page.add_script_tag(path=str(AXE_SCRIPT))
+    violations = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))"
+        ".violations.map(v => v.id + ': ' + v.help + ' — ' + v.nodes.map(n => n.target.join(' '))"
+        ".slice(0, 5).join(', '))",
+        AXE_TAGS,
+    )
+    return violations

@@ -13,6 +13,7 @@ from factory.django import DjangoModelFactory
 from commoncore.models import (
     Area,
     Attribute,
+    BundleImport,
     Element,
     EventKind,
     Framework,
@@ -308,3 +309,11 @@ class ReviewEventFactory(DjangoModelFactory):
     mapper = factory.LazyAttribute(lambda e: e.review.mapped_by)
     actor = factory.LazyAttribute(lambda e: e.review.mapped_by)
     at = factory.LazyFunction(timezone.now)
+
+
+class BundleImportFactory(DjangoModelFactory):
+    class Meta:
+        model = BundleImport
+
+    name = factory.Sequence(lambda n: f"bundle-{n}")
+    created = 1

@@ -24,7 +24,7 @@ def staff_in(group: str, username: str):
     return user
 
 
-def test_mapper_submits_a_grid_and_a_moderator_approves_it(new_page):
+def test_mapper_submits_a_grid_and_a_moderator_approves_it(migrated_transactional_db, new_page):
     staff_in("Mapper", "mia")
     staff_in("Moderator", "mo")
     qualification = QualificationFactory(ref="QBR001", title="Certificate in Play Work")

@@ -1196,3 +1196,31 @@ def test_full_bundle_import_writes_the_expected_links(full_bundle_path):
     assert QualificationModule.objects.get(
         qualification__ref="Q-NEW", module__ref="U-102"
     ).mandatory is False
+
+
+# -- the import log ---------------------------------------------------------------------
+
+
+def test_an_import_that_writes_is_logged_with_its_author_and_counts(full_bundle_path):
+    from commoncore.models import BundleImport
+
+    author = UserFactory(username="clara.clerk")
+    summaries = bundle_import(path=full_bundle_path, user=author)
+    bundle_import(path=full_bundle_path, user=author)  # changes nothing: not logged
+
+    log = BundleImport.objects.get()
+    assert (log.name, log.imported_by, log.demonstration) == ("bundle", author, False)
+    assert log.created == sum(s.created for s in summaries) == sum(
+        data_rows(full_bundle(), sheet) for sheet in full_bundle()
+    )
+
+
+def test_a_dry_run_or_a_refused_import_is_not_logged(full_bundle_path, tmp_path):
+    from commoncore.models import BundleImport
+
+    bundle_import(path=full_bundle_path, dry_run=True)
+    bad = write_bundle(tmp_path / "bad", {"roles": [["role", "level", "description"],
+                                                    ["A role", "9", ""]]})
+    with pytest.raises(BundleError):
+        bundle_import(path=bad)
+    assert not BundleImport.objects.exists()

@@ -37,14 +37,14 @@ class Command(BaseCommand):
             if settings.PRODUCTION:
                 raise CommandError("Demo users have a published password: not in production.")
             self._users()
-            self._import(demo, "Demonstration data")
+            self._import(demo, "Demonstration data", demonstration=True)
         except BundleError as error:
             for message in error.messages:
                 self.stderr.write(message)
             raise CommandError("Setup stopped: the bundle above was not imported.") from None
 
-    def _import(self, path, label: str) -> None:
-        summaries = bundle_import(path=path)
+    def _import(self, path, label: str, demonstration: bool = False) -> None:
+        summaries = bundle_import(path=path, demonstration=demonstration)
         created = sum(s.created for s in summaries)
         updated = sum(s.updated for s in summaries)
         self.stdout.write(f"{label}: {created} rows created, {updated} updated.")

@@ -1,0 +1,440 @@
+"""The public filters: the qualification finder's search and facets, the provider directory.
+
+Query-string values are codes and slugs, never database ids: ``level=E``/``1``…``8``,
+``type`` and ``awarding_body`` by name, ``cluster`` and ``scheme`` by slug, ``role`` by
+slug, ``area`` by number (of ``framework``, by slug; the default framework otherwise),
+``region`` by slug, ``key=yes``, ``status=current|withdrawn|superseded`` (current only
+when absent), ``coverage=possible|guaranteed``, ``sort=title|level``. An unknown value is a
+form error, which the views turn into a 400 page showing it.
+
+Within a facet the values ticked are alternatives (any of them); facets combine (all of
+them). Areas are the exception: a qualification must cover every area ticked, which is
+what someone looking for "safeguarding and transitions" means. Each facet value shows how
+many results it would give: counted over the results of the other facets, one grouped
+query per facet.
+"""
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+import django_filters
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.http import QueryDict
+
+from commoncore import coverage
+from commoncore.coverage import AreaInfo, Mode
+from commoncore.models import Framework
+from iqf.lib.levels import Level, level_code, parse_level
+from qualifications.models import (
+    AwardingBody,
+    Offering,
+    Provider,
+    Qualification,
+    QualificationModule,
+    QualificationType,
+    Region,
+)
+from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
+
+LEVEL_CHOICES = [(level_code(value), label) for value, label in Level.choices]
+DEFAULT_STATUS = Qualification.Status.CURRENT
+SORTS = [("title", "Title"), ("level", "Level, lowest first")]
+MAX_SEARCH_TERMS = 10
+
+
+def _invalid(what: str) -> dict[str, str]:
+    """Error messages for a choice field, naming what was expected."""
+    return {
+        "invalid_choice": f"“%(value)s” is not {what}",
+        "invalid_list": f"Choose {what}",
+    }
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str
+    label: str
+    count: int | None
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One group of the finder's filters, ready for a template to show."""
+
+    name: str
+    legend: str
+    widget: str  # "checkboxes", "select" or "radios"
+    options: list[Option]
+    hint: str = ""
+    error: str = ""
+    empty_label: str = ""  # a select's "any" option
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def selected(self) -> list[Option]:
+        return [option for option in self.options if option.selected]
+
+
+class QualificationFilter(django_filters.FilterSet):
+    """Search and facets over qualifications; ``self.framework``, ``self.areas`` and
+    ``self.scheme`` are the framework and cluster scheme the query string chose."""
+
+    q = django_filters.CharFilter(
+        method="filter_search", max_length=200, label="Search",
+        error_messages={"max_length": "Search for at most %(limit_value)d characters"},
+    )
+    key = django_filters.ChoiceFilter(
+        method="filter_key", choices=[("yes", "Key qualifications only"), ("no", "All")],
+        error_messages=_invalid("yes or no (key qualifications only)"),
+    )
+    level = django_filters.MultipleChoiceFilter(
+        method="filter_level", choices=LEVEL_CHOICES, error_messages=_invalid("a level: E, 1 to 8"),
+    )
+    status = django_filters.MultipleChoiceFilter(
+        method="filter_status", choices=Qualification.Status.choices,
+        error_messages=_invalid("a status: current, withdrawn or superseded"),
+    )
+    type = django_filters.ModelMultipleChoiceFilter(
+        method="filter_type", queryset=QualificationType.objects.all(), to_field_name="name",
+        error_messages=_invalid("a qualification type"),
+    )
+    awarding_body = django_filters.ModelChoiceFilter(
+        method="filter_awarding_body", queryset=AwardingBody.objects.all(), to_field_name="name",
+        error_messages={"invalid_choice": "There is no awarding body of that name"},
+    )
+    scheme = django_filters.ChoiceFilter(
+        method="filter_nothing", error_messages=_invalid("a cluster scheme"),
+    )
+    cluster = django_filters.ModelMultipleChoiceFilter(
+        method="filter_cluster", queryset=Cluster.objects.none(), to_field_name="slug",
+        error_messages=_invalid("a cluster of the chosen scheme"),
+    )
+    role = django_filters.ModelChoiceFilter(
+        method="filter_role", queryset=Role.objects.all(), to_field_name="slug",
+        error_messages={"invalid_choice": "There is no role with that link name"},
+    )
+    framework = django_filters.ChoiceFilter(
+        method="filter_nothing", error_messages=_invalid("a framework"),
+    )
+    area = django_filters.MultipleChoiceFilter(
+        method="filter_area", error_messages=_invalid("an area number of the framework"),
+    )
+    coverage = django_filters.ChoiceFilter(
+        method="filter_nothing",
+        choices=[(Mode.POSSIBLE.value, "Possible"), (Mode.GUARANTEED.value, "Guaranteed")],
+        error_messages=_invalid("possible or guaranteed"),
+    )
+    region = django_filters.ModelMultipleChoiceFilter(
+        method="filter_region", queryset=Region.objects.all(), to_field_name="slug",
+        error_messages=_invalid("an English region"),
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_nothing", choices=SORTS, error_messages=_invalid("title or level"),
+    )
+
+    class Meta:
+        model = Qualification
+        fields: list[str] = []
+
+    def __init__(self, data: QueryDict | None = None, queryset: QuerySet | None = None, **kwargs):
+        if data is not None and not data.getlist("status"):
+            data = data.copy()
+            data.setlist("status", [DEFAULT_STATUS])
+        super().__init__(data, queryset, **kwargs)
+        raw = self.data
+        # Schemes and frameworks are a handful of rows: one query each, reused below.
+        self.schemes = list(ClusterScheme.objects.order_by("-is_default", "name"))
+        self.filters["scheme"].extra["choices"] = [(s.slug, s.name) for s in self.schemes]
+        self.scheme = (next((s for s in self.schemes if s.slug == raw.get("scheme")), None)
+                       or next((s for s in self.schemes if s.is_default), None))
+        self.filters["cluster"].queryset = Cluster.objects.filter(scheme=self.scheme)
+        self.frameworks = list(Framework.objects.order_by("-is_default", "name"))
+        self.filters["framework"].extra["choices"] = [(f.slug, f.name) for f in self.frameworks]
+        self.framework = (next((f for f in self.frameworks if f.slug == raw.get("framework")), None)
+                          or next((f for f in self.frameworks if f.is_default), None))
+        self.areas: list[AreaInfo] = coverage.areas_of(self.framework) if self.framework else []
+        self.filters["area"].extra["choices"] = [(str(a.number), a.title) for a in self.areas]
+
+    # -- the values chosen ---------------------------------------------------------
+
+    def value(self, name: str):
+        """The cleaned value of a filter (call only once the form is valid)."""
+        return self.form.cleaned_data.get(name)
+
+    @property
+    def mode(self) -> Mode:
+        return Mode(self.value("coverage") or Mode.POSSIBLE)
+
+    @property
+    def key_only(self) -> bool:
+        return self.value("key") == "yes"
+
+    # -- filtering -----------------------------------------------------------------
+
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        return self.ordered(self.filtered(queryset))
+
+    def filtered(self, queryset: QuerySet | None = None, *, skip: Collection[str] = ()) -> QuerySet:
+        """The queryset under every filter but those named in ``skip`` (for facet counts)."""
+        queryset = self.queryset.all() if queryset is None else queryset
+        for name, value in self.form.cleaned_data.items():
+            if name not in skip:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def ordered(self, queryset: QuerySet) -> QuerySet:
+        if self.value("sort") == "level":
+            return queryset.order_by(F("level").asc(nulls_last=True), "title", "ref")
+        return queryset.order_by("title", "ref")
+
+    def filter_nothing(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # Parameters that shape other filters (scheme, framework, coverage) or the order.
+        return queryset
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Every word must appear in the title, the reference or a module's title.
+        for term in value.split()[:MAX_SEARCH_TERMS]:
+            in_module = QualificationModule.objects.filter(
+                qualification=OuterRef("pk"), module__title__icontains=term,
+            )
+            queryset = queryset.filter(
+                Q(title__icontains=term) | Q(ref__icontains=term) | Q(Exists(in_module))
+            )
+        return queryset
+
+    def filter_level(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(level__in=[parse_level(code) for code in value])
+
+    def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        return queryset.filter(status__in=value)
+
+    # An empty model multiple choice is an empty QuerySet, which the method wrapper passes on.
+
+    def filter_type(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(qualification_type__in=value)
+
+    def filter_awarding_body(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(awarding_body=value)
+
+    def filter_cluster(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        # A cluster's qualifications: linked, key or not, to any role in it (DESIGN.md §4).
+        if not value:
+            return queryset
+        links = RoleQualification.objects.filter(
+            qualification=OuterRef("pk"), role__cluster_links__cluster__in=value,
+        )
+        return queryset.filter(Exists(links))
+
+    def filter_role(self, queryset: QuerySet, name: str, value: Role) -> QuerySet:
+        return queryset.filter(Exists(RoleQualification.objects.filter(
+            qualification=OuterRef("pk"), role=value,
+        )))
+
+    def filter_key(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # Key for the chosen role; else for a role of the chosen clusters; else for any role.
+        if value != "yes":
+            return queryset
+        links = RoleQualification.objects.filter(qualification=OuterRef("pk"), is_key=True)
+        if self.value("role"):
+            links = links.filter(role=self.value("role"))
+        elif self.value("cluster"):
+            links = links.filter(role__cluster_links__cluster__in=self.value("cluster"))
+        return queryset.filter(Exists(links))
+
+    def filter_area(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
+        # Only mapped qualifications count as covering an area (DESIGN.md §4).
+        by_number = {str(a.number): a for a in self.areas}
+        queryset = queryset.filter(coverage.is_mapped(self.framework))
+        for number in value:
+            queryset = queryset.filter(coverage.covers_area(by_number[number].id, mode=self.mode))
+        return queryset
+
+    def filter_region(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        offered = Offering.objects.filter(
+            qualification=OuterRef("pk"), provider__is_archived=False, provider__region__in=value,
+        )
+        return queryset.filter(Exists(offered))
+
+    # -- facets --------------------------------------------------------------------
+
+    def facets(self) -> list[Facet]:
+        """The facets with their options; with counts when the form is valid (one query per
+        facet), without them (and with each facet's error) when it is not."""
+        valid = self.is_valid()
+        errors = {name: " ".join(messages) for name, messages in self.form.errors.items()}
+        facets = [
+            self._key_facet(valid),
+            self._level_facet(valid),
+            self._status_facet(valid),
+            self._type_facet(valid),
+            self._awarding_body_facet(valid),
+            self._cluster_facet(valid),
+            self._role_facet(valid),
+            self._area_facet(valid),
+            self._coverage_facet(),
+            self._region_facet(valid),
+        ]
+        return [f if f.name not in errors else _with_error(f, errors[f.name]) for f in facets]
+
+    def _chosen(self, name: str) -> list[str]:
+        return self.data.getlist(name)
+
+    def _key_facet(self, valid: bool) -> Facet:
+        count = None
+        if valid:
+            count = self.filter_key(self.filtered(skip={"key"}), "key", "yes").count()
+        scope = ("the chosen role" if self._chosen("role") and self._chosen("role")[0]
+                 else "a role of the chosen clusters" if self._chosen("cluster") else "a role")
+        return Facet("key", "Key qualifications", "checkboxes", [
+            Option("yes", f"Only those key for {scope}", count, self.data.get("key") == "yes"),
+        ], hint="Key: nationally available, approved, required to practise, or mandatory training.")
+
+    def _level_facet(self, valid: bool) -> Facet:
+        counts: dict = {}
+        if valid:
+            counts = dict(self.filtered(skip={"level"}).values_list("level")
+                          .annotate(n=Count("pk")).order_by())
+        chosen = self._chosen("level")
+        return Facet("level", "Level", "checkboxes", [
+            Option(code, label, counts.get(parse_level(code), 0) if valid else None, code in chosen)
+            for code, label in LEVEL_CHOICES
+        ])
+
+    def _status_facet(self, valid: bool) -> Facet:
+        counts: dict = {}
+        if valid:
+            counts = dict(self.filtered(skip={"status"}).values_list("status")
+                          .annotate(n=Count("pk")).order_by())
+        chosen = self._chosen("status")
+        return Facet("status", "Status", "checkboxes", [
+            Option(value, label, counts.get(value, 0) if valid else None, value in chosen)
+            for value, label in Qualification.Status.choices
+        ], hint="Current qualifications only, unless you tick others.")
+
+    def _type_facet(self, valid: bool) -> Facet:
+        types = QualificationType.objects.order_by("name")
+        if valid:
+            types = types.annotate(n=Count("qualification", filter=Q(
+                qualification__in=self.filtered(skip={"type"}))))
+        chosen = self._chosen("type")
+        return Facet("type", "Type", "checkboxes", [
+            Option(t.name, t.name, t.n if valid else None, t.name in chosen) for t in types
+        ])
+
+    def _awarding_body_facet(self, valid: bool) -> Facet:
+        chosen = self.data.get("awarding_body") or ""
+        bodies = AwardingBody.objects.order_by("name")
+        if valid:
+            bodies = bodies.annotate(n=Count("qualification", filter=Q(
+                qualification__in=self.filtered(skip={"awarding_body"}))))
+            # Long list: only the bodies with results (and the one chosen) are offered.
+            bodies = bodies.filter(Q(n__gt=0) | Q(name=chosen))
+        return Facet("awarding_body", "Awarding body", "select", [
+            Option(b.name, b.name, b.n if valid else None, b.name == chosen) for b in bodies
+        ], empty_label="Any awarding body")
+
+    def _cluster_facet(self, valid: bool) -> Facet:
+        if self.scheme is None:
+            return Facet("cluster", "Cluster", "checkboxes", [], hint="No clusters have been entered.")
+        clusters = Cluster.objects.filter(scheme=self.scheme).order_by("name")
+        if valid:
+            # Key-only counts key links to the cluster's roles, unless a role decides key-ness.
+            key_here = self.key_only and not self.value("role")
+            base = self.filtered(skip={"cluster", "key"} if key_here else {"cluster"})
+            through = "role_links__role__qualification_links__"
+            condition = Q(**{f"{through}qualification__in": base})
+            if key_here:
+                condition &= Q(**{f"{through}is_key": True})
+            clusters = clusters.annotate(
+                n=Count(f"{through}qualification", filter=condition, distinct=True)
+            )
+        chosen = self._chosen("cluster")
+        others = [s for s in self.schemes if s != self.scheme]
+        return Facet("cluster", "Cluster", "checkboxes", [
+            Option(c.slug, c.name, c.n if valid else None, c.slug in chosen) for c in clusters
+        ], hint=f"Roles grouped as: {self.scheme.name}.", extra={"other_schemes": others})
+
+    def _role_facet(self, valid: bool) -> Facet:
+        # Values in error are not looked up: they may not even be storable (a NUL byte).
+        chosen = "" if "role" in self.form.errors else self.data.get("role") or ""
+        clusters = [] if "cluster" in self.form.errors else self._chosen("cluster")
+        candidates = Q(slug=chosen) if chosen else Q(pk__in=[])
+        if clusters and self.scheme is not None:
+            in_clusters = RoleCluster.objects.filter(
+                cluster__scheme=self.scheme, cluster__slug__in=clusters,
+            ).values("role_id")
+            candidates |= Q(pk__in=in_clusters, status=Role.Status.CURRENT)
+        hint = "Choose a cluster to choose one of its roles."
+        if not chosen and not clusters:
+            return Facet("role", "Role", "select", [], hint=hint, empty_label="Any role")
+        roles = Role.objects.filter(candidates).order_by("title")
+        if valid:
+            base = self.filtered(skip={"role", "key"})
+            condition = Q(qualification_links__qualification__in=base)
+            if self.key_only:
+                condition &= Q(qualification_links__is_key=True)
+            roles = roles.annotate(n=Count("qualification_links", filter=condition))
+        return Facet("role", "Role", "select", [
+            Option(r.slug, r.title, r.n if valid else None, r.slug == chosen) for r in roles
+        ], hint="" if clusters else hint, empty_label="Any role")
+
+    def _area_facet(self, valid: bool) -> Facet:
+        counts: dict = {}
+        if valid and self.framework is not None:
+            mapped = Q(coverage.is_mapped(self.framework))
+            counts = self.qs.aggregate(**{
+                f"area_{a.number}": Count("pk", filter=mapped & coverage.covers_area(a.id, mode=self.mode))
+                for a in self.areas
+            })
+        chosen = self._chosen("area")
+        name = self.framework.name if self.framework else "the framework"
+        return Facet("area", f"Areas covered ({name})", "checkboxes", [
+            Option(str(a.number), f"{a.number}. {a.title}",
+                   counts.get(f"area_{a.number}") if valid else None, str(a.number) in chosen)
+            for a in self.areas
+        ], hint="Mapped qualifications covering every area you tick.")
+
+    def _coverage_facet(self) -> Facet:
+        chosen = self.data.get("coverage") or Mode.POSSIBLE.value
+        return Facet("coverage", "Count an area as covered when", "radios", [
+            Option(Mode.POSSIBLE.value, "any module covers it (possible coverage)", None,
+                   chosen == Mode.POSSIBLE.value),
+            Option(Mode.GUARANTEED.value, "a mandatory module covers it (guaranteed coverage)", None,
+                   chosen == Mode.GUARANTEED.value),
+        ], hint="The qualification's own judgements count either way.")
+
+    def _region_facet(self, valid: bool) -> Facet:
+        regions = Region.objects.order_by("order", "name")
+        if valid:
+            base = self.filtered(skip={"region"})
+            regions = regions.annotate(n=Count(
+                "provider__offerings__qualification", distinct=True,
+                filter=Q(provider__is_archived=False, provider__offerings__qualification__in=base),
+            ))
+        chosen = self._chosen("region")
+        return Facet("region", "Offered in region", "checkboxes", [
+            Option(r.slug, r.name, r.n if valid else None, r.slug in chosen) for r in regions
+        ])
+
+
+def _with_error(facet: Facet, error: str) -> Facet:
+    return Facet(facet.name, facet.legend, facet.widget, facet.options, facet.hint, error,
+                 facet.empty_label, facet.extra)
+
+
+class ProviderFilter(django_filters.FilterSet):
+    """The provider directory's region (by slug; empty: every region)."""
+
+    region = django_filters.ModelChoiceFilter(
+        queryset=Region.objects.all(), to_field_name="slug", empty_label="All regions",
+        error_messages={"invalid_choice": "Choose one of the English regions"},
+    )
+
+    class Meta:
+        model = Provider
+        fields: list[str] = []

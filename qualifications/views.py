@@ -1,0 +1,275 @@
+"""Public pages: the qualification finder, qualifications, modules and providers.
+
+Views read through :mod:`qualifications.selectors` and :mod:`qualifications.filters` and
+build every figure a template shows; each page runs a fixed number of queries. A bad
+query-string value is answered 400 with the page's form showing what was wrong; a page
+number past the last page, or an unknown reference, is a 404.
+"""
+
+from dataclasses import dataclass
+from itertools import groupby
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from commoncore import coverage
+from commoncore.models import Framework
+from qualifications import selectors
+from qualifications.filters import Facet, ProviderFilter, QualificationFilter
+from qualifications.models import Module, Qualification
+
+PER_PAGE = 20
+PROVIDERS_PER_PAGE = 10  # each provider lists its whole offer: keep a page readable
+
+# Where each finder parameter's error summary link points (the field's first input).
+FINDER_FIELDS = {
+    "q": ("Search", "q"), "key": ("Key qualifications", "key"), "level": ("Level", "level"),
+    "status": ("Status", "status"), "type": ("Type", "type"),
+    "awarding_body": ("Awarding body", "awarding_body"), "scheme": ("Cluster scheme", "cluster"),
+    "cluster": ("Cluster", "cluster"), "role": ("Role", "role"),
+    "framework": ("Framework", "area"), "area": ("Areas covered", "area"),
+    "coverage": ("Coverage", "coverage"), "region": ("Region", "region"), "sort": ("Sort", "sort"),
+}
+
+# How a filter in force is named in the list of filters in use.
+CHOSEN_PREFIXES = {"key": "", "area": "Covers area", "region": "Offered in"}
+
+
+# -- paging ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageLink:
+    number: int | None  # None: an ellipsis
+    current: bool = False
+
+
+def page_number(raw: str | None) -> int:
+    """The ``page`` parameter: empty means 1; anything but a whole number from 1 is a
+    ValueError with a message for the reader."""
+    if raw is None or raw == "":
+        return 1
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        raise ValueError(f"“{raw}” is not a page number: use a whole number, 1 or more")
+    return int(raw)
+
+
+def paginate(queryset: QuerySet, number: int, per_page: int = PER_PAGE) -> Page:
+    """The page of ``per_page`` rows; past the last page is a 404 (an empty first page is
+    a page)."""
+    paginator = Paginator(queryset, per_page)
+    if number > paginator.num_pages:
+        raise Http404("There is no such page of results.")
+    return paginator.page(number)
+
+
+def page_links(page: Page) -> list[PageLink]:
+    """The first, last, current and neighbouring pages, with ellipses between (GOV.UK
+    pagination)."""
+    last = page.paginator.num_pages
+    wanted = sorted({1, last, page.number - 1, page.number, page.number + 1} & set(range(1, last + 1)))
+    links: list[PageLink] = []
+    previous = 0
+    for number in wanted:
+        if number - previous > 1:
+            links.append(PageLink(None))
+        links.append(PageLink(number, number == page.number))
+        previous = number
+    return links
+
+
+# -- the finder ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    qualification: Qualification
+    mapped: bool
+    areas_covered: int
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A filter in force, with the link that removes it."""
+
+    label: str
+    remove_url: str
+
+
+def _without(query: QueryDict, name: str, value: str | None = None) -> str:
+    """The query string without ``name`` (or only without that value of it), back on page 1."""
+    query = query.copy()
+    query.pop("page", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query.setlist(name, [v for v in query.getlist(name) if v != value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _chosen(request: HttpRequest, facets: list[Facet]) -> list[Chosen]:
+    chosen = []
+    if request.GET.get("q"):
+        chosen.append(Chosen(f"Search: “{request.GET['q']}”", _without(request.GET, "q")))
+    for facet in facets:
+        if facet.name == "coverage" or (facet.name == "status" and "status" not in request.GET):
+            continue
+        for option in facet.selected:
+            prefix = CHOSEN_PREFIXES.get(facet.name, facet.legend)
+            label = f"{prefix}: {option.label}" if prefix else option.label
+            chosen.append(Chosen(label, _without(request.GET, facet.name, option.value)))
+    return chosen
+
+
+def _errors(form_errors: dict, page_error: str) -> list[tuple[str, str]]:
+    """(message, anchor) pairs for the error summary."""
+    errors = []
+    for name, messages in form_errors.items():
+        label, anchor = FINDER_FIELDS.get(name, (name, ""))
+        errors.extend((f"{label}: {message}", anchor) for message in messages)
+    if page_error:
+        errors.append((f"Page: {page_error}", "results"))
+    return errors
+
+
+@require_GET
+def finder(request: HttpRequest) -> HttpResponse:
+    """Search and filter qualifications, 20 a page, with counts for every facet value."""
+    filters = QualificationFilter(request.GET, queryset=Qualification.objects.all())
+    page_error = ""
+    try:
+        number = page_number(request.GET.get("page"))
+    except ValueError as error:
+        page_error = str(error)
+    facets = filters.facets()
+    context = {
+        "filters": filters, "facets": {f.name: f for f in facets},
+        "errors": _errors(filters.form.errors, page_error),
+        "search": request.GET.get("q", ""), "sorts": filters.filters["sort"].extra["choices"],
+        "sort": request.GET.get("sort") or "title",
+        "crumbs": [("Find a qualification", None)],
+    }
+    if context["errors"]:
+        return render(request, "qualifications/finder.html", context, status=400)
+
+    framework = filters.framework
+    results = filters.qs.with_related()
+    if framework is not None:
+        results = results.annotate(mapped=coverage.is_mapped(framework))
+    page = paginate(results, number)
+    ids = [q.pk for q in page.object_list]
+    covered = (coverage.qualification_areas(ids, framework, filters.areas, mode=filters.mode)
+               if framework is not None and ids else {})
+    context.update({
+        "page": page, "page_links": page_links(page),
+        "results": [
+            Result(q, bool(getattr(q, "mapped", False)), len(covered.get(q.pk, ())))
+            for q in page.object_list
+        ],
+        "total_areas": len(filters.areas), "chosen": _chosen(request, facets),
+        "hidden_by_status": sum(option.count or 0 for option in context["facets"]["status"].options
+                                if not option.selected) if not page.paginator.count else 0,
+        "filtered": any(name != "sort" for name in request.GET if request.GET.get(name)),
+    })
+    return render(request, "qualifications/finder.html", context)
+
+
+# -- a qualification, a module ---------------------------------------------------------
+
+
+def _storable(ref: str) -> str:
+    """The reference, or a 404 for one no database could hold (PostgreSQL refuses NUL)."""
+    if "\x00" in ref:
+        raise Http404("No such reference.")
+    return ref
+
+
+@require_GET
+def qualification_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """Everything recorded about a qualification, its modules and their Common Core areas."""
+    framework = Framework.objects.default()
+    try:
+        qualification = selectors.qualification_by_ref(_storable(ref), framework)
+    except Qualification.DoesNotExist:
+        raise Http404("No qualification has this reference.") from None
+    areas = coverage.areas_of(framework)
+    prerequisites = selectors.prerequisites_of(qualification)
+    return render(request, "qualifications/qualification_detail.html", {
+        "qualification": qualification,
+        "also_module": getattr(qualification, "as_module", None),
+        "framework": framework,
+        "areas": areas,
+        "modules": selectors.modules_of(qualification, framework, areas),
+        "coverage": selectors.coverage_of(qualification, framework, areas),
+        "required_qualifications": [p.required_qualification for p in prerequisites
+                                    if p.required_qualification_id],
+        "required_modules": [p.required_module for p in prerequisites if p.required_module_id],
+        "leads_to": list(selectors.leads_to(qualification)),
+        "replaced": list(selectors.replaced(qualification)),
+        "roles": list(selectors.roles_of(qualification)),
+        "offerings": selectors.offerings_of(qualification),
+        "crumbs": [("Find a qualification", reverse("qualifications:finder")),
+                   (qualification.title, None)],
+    })
+
+
+@require_GET
+def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
+    """A module: the qualifications that include it and the areas it covers."""
+    try:
+        module = selectors.module_by_ref(_storable(ref))
+    except Module.DoesNotExist:
+        raise Http404("No module has this reference.") from None
+    framework = Framework.objects.default()
+    areas = coverage.areas_of(framework)
+    memberships = selectors.qualifications_including(module, framework)
+    numbers = selectors.module_areas_of(module, framework, areas)
+    return render(request, "qualifications/module_detail.html", {
+        "module": module,
+        "framework": framework,
+        "memberships": memberships,
+        "areas": [(area, area.number in numbers) for area in areas],
+        "areas_covered": len(numbers),
+        # A judgement is published with a grid: a module of a mapped qualification has been
+        # judged, so no area ticked means it covers none.
+        "judged": bool(numbers) or any(m.mapped for m in memberships),
+        "required_for": list(selectors.required_for(module)),
+        "crumbs": [("Find a qualification", reverse("qualifications:finder")), (module.title, None)],
+    })
+
+
+# -- providers -------------------------------------------------------------------------
+
+
+@require_GET
+def provider_directory(request: HttpRequest) -> HttpResponse:
+    """Providers by region, each with the qualifications it offers."""
+    filters = ProviderFilter(request.GET, queryset=selectors.providers_for_directory())
+    region_error = " ".join(filters.form.errors.get("region", []))
+    errors = [(f"Region: {region_error}", "region")] if region_error else []
+    try:
+        number = page_number(request.GET.get("page"))
+    except ValueError as error:
+        errors.append((f"Page: {error}", "providers"))
+    context = {
+        "regions": selectors.provider_counts_by_region(),
+        "chosen_region": request.GET.get("region", ""),
+        "errors": errors, "region_error": region_error,
+        "crumbs": [("Providers", None)],
+    }
+    if errors:
+        return render(request, "qualifications/provider_directory.html", context, status=400)
+    page = paginate(filters.qs, number, PROVIDERS_PER_PAGE)
+    providers = selectors.with_offerings(list(page.object_list))
+    context.update({
+        "page": page, "page_links": page_links(page),
+        "region": filters.form.cleaned_data.get("region"),
+        "groups": [(region, list(rows))
+                   for region, rows in groupby(providers, key=lambda row: row[0].region)],
+    })
+    return render(request, "qualifications/provider_directory.html", context)

@@ -1,0 +1,434 @@
+"""Reads for the public cluster, role and role-move pages (DESIGN.md §4).
+
+Each function answers one question a manager asks and runs a fixed number of queries,
+whatever the data size. Coverage comes from :mod:`commoncore.coverage`: only published
+judgements count, and gaps are judged over *mapped* qualifications only, under possible
+coverage (every module counts). Levels sort Entry, 1…8, then not levelled.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, F, OuterRef, Q
+
+from commoncore import coverage
+from commoncore.coverage import AreaInfo
+from commoncore.models import Framework
+from iqf.lib.levels import Level
+from qualifications.models import Module, Offering, Qualification, QualificationModule, Region
+from qualifications.selectors import money
+from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
+
+CURRENT_ROLE = Q(role_links__role__status=Role.Status.CURRENT)
+
+
+def level_label(level: int | None) -> str:
+    """"Entry level", "Level 3" or "Not levelled"."""
+    return "Not levelled" if level is None else Level(level).label
+
+
+def level_key(level: int | None) -> tuple[bool, int]:
+    """Sorts levels Entry, 1…8, then not levelled."""
+    return (level is None, level or 0)
+
+
+# -- cluster schemes and clusters ------------------------------------------------------
+
+
+def schemes_with_counts() -> list[ClusterScheme]:
+    """Every cluster scheme, the default first, annotated ``n_clusters`` and ``n_roles``
+    (distinct current roles in any of its clusters) (one query)."""
+    return list(
+        ClusterScheme.objects.annotate(
+            n_clusters=Count("clusters", distinct=True),
+            n_roles=Count(
+                "clusters__role_links__role", distinct=True,
+                filter=Q(clusters__role_links__role__status=Role.Status.CURRENT),
+            ),
+        ).order_by("-is_default", "name")
+    )
+
+
+def clusters_with_counts(scheme: ClusterScheme) -> list[Cluster]:
+    """The scheme's clusters by name, annotated with their current roles (``n_roles``) and
+    the distinct qualifications linked to those roles (``n_qualifications``) and linked as
+    key (``n_key_qualifications``) (one query)."""
+    links = "role_links__role__qualification_links"
+    return list(
+        Cluster.objects.filter(scheme=scheme)
+        .annotate(
+            n_roles=Count("role_links__role", filter=CURRENT_ROLE, distinct=True),
+            n_qualifications=Count(f"{links}__qualification", filter=CURRENT_ROLE, distinct=True),
+            n_key_qualifications=Count(
+                f"{links}__qualification", distinct=True,
+                filter=CURRENT_ROLE & Q(**{f"{links}__is_key": True}),
+            ),
+        )
+        .order_by("name")
+    )
+
+
+def roles_with_counts(cluster: Cluster) -> list[Role]:
+    """The cluster's current roles, Entry level first and not levelled last, annotated
+    ``n_qualifications`` and ``n_key_qualifications`` (one query)."""
+    return list(
+        Role.objects.current().filter(cluster_links__cluster=cluster)
+        .annotate(
+            n_qualifications=Count("qualification_links", distinct=True),
+            n_key_qualifications=Count(
+                "qualification_links", filter=Q(qualification_links__is_key=True), distinct=True,
+            ),
+        )
+        .order_by(F("level").asc(nulls_last=True), "title")
+    )
+
+
+@dataclass(frozen=True)
+class LevelGroup:
+    level: int | None
+    label: str
+    items: list
+
+
+def group_by_level(items: Iterable, level_of=lambda item: item.level) -> list[LevelGroup]:
+    """Items grouped by level in the order Entry, 1…8, not levelled; empty levels left out."""
+    groups: dict[int | None, list] = defaultdict(list)
+    for item in items:
+        groups[level_of(item)].append(item)
+    return [LevelGroup(level, level_label(level), groups[level])
+            for level in sorted(groups, key=level_key)]
+
+
+@dataclass(frozen=True)
+class SchemeSwitch:
+    """Another scheme, and its clusters that hold some of the roles being looked at."""
+
+    scheme: ClusterScheme
+    clusters: list[Cluster]  # annotated ``shared``: how many of the roles each holds
+
+
+def scheme_switch(scheme: ClusterScheme, role_ids: list[int]) -> list[SchemeSwitch]:
+    """For every scheme but ``scheme``, the clusters that hold any of the roles (two
+    queries)."""
+    others = list(ClusterScheme.objects.exclude(pk=scheme.pk).order_by("-is_default", "name"))
+    clusters: dict[int, list[Cluster]] = defaultdict(list)
+    if role_ids and others:
+        for cluster in (
+            Cluster.objects.filter(scheme__in=others, role_links__role__in=role_ids)
+            .annotate(shared=Count("role_links__role", distinct=True))
+            .order_by("name")
+        ):
+            clusters[cluster.scheme_id].append(cluster)
+    return [SchemeSwitch(other, clusters[other.pk]) for other in others]
+
+
+# -- a role ----------------------------------------------------------------------------
+
+
+def role_clusters(role: Role) -> list[Cluster]:
+    """The role's clusters with their schemes, default scheme first (one query)."""
+    return list(
+        Cluster.objects.filter(role_links__role=role).select_related("scheme")
+        .order_by("-scheme__is_default", "scheme__name", "name")
+    )
+
+
+def role_qualifications(role: Role, framework: Framework) -> list[Qualification]:
+    """Every qualification linked to the role, lowest level first and key ones first within
+    a level, with type, awarding body and successor, annotated ``is_key`` (for this role)
+    and ``mapped`` (a published grid for the framework) (one query)."""
+    key_link = RoleQualification.objects.filter(role=role, qualification=OuterRef("pk"), is_key=True)
+    return list(
+        Qualification.objects.filter(role_links__role=role).with_related()
+        .annotate(is_key=Exists(key_link), mapped=coverage.is_mapped(framework))
+        .order_by(F("level").asc(nulls_last=True), "-is_key", "title", "ref")
+    )
+
+
+@dataclass(frozen=True)
+class LadderEntry:
+    qualification: Qualification
+    is_key: bool
+    mapped: bool
+    areas_covered: int  # meaningful only when mapped
+
+
+@dataclass(frozen=True)
+class Rung:
+    level: int | None
+    label: str
+    entries: list[LadderEntry]
+
+    @property
+    def is_gap(self) -> bool:
+        return not self.entries
+
+
+def ladder(qualifications: list[Qualification], covered: dict[int, set[int]]) -> list[Rung]:
+    """The pathway ladder: a rung per level from the lowest to the highest levelled
+    qualification (levels in between with none are empty rungs), then the not-levelled
+    qualifications. ``qualifications`` carry ``is_key`` and ``mapped``."""
+    entries: dict[int | None, list[LadderEntry]] = defaultdict(list)
+    for q in qualifications:
+        entries[q.level].append(LadderEntry(q, q.is_key, q.mapped, len(covered.get(q.pk, ()))))
+    levelled = [level for level in entries if level is not None]
+    levels: list[int | None] = (list(range(min(levelled), max(levelled) + 1)) if levelled else [])
+    if None in entries:
+        levels.append(None)
+    return [Rung(level, level_label(level), entries.get(level, [])) for level in levels]
+
+
+def level_gaps(levels: Iterable[int | None]) -> list[int]:
+    """The levels strictly between the lowest and the highest given level with none
+    (not-levelled ignored)."""
+    present = {level for level in levels if level is not None}
+    if not present:
+        return []
+    return [level for level in range(min(present) + 1, max(present)) if level not in present]
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    qualification: Qualification
+    mapped: bool
+    cells: list[tuple[AreaInfo, bool]]
+
+
+@dataclass(frozen=True)
+class RoleGap:
+    """DESIGN.md §4 *role gap*: the areas no mapped key qualification of the role covers."""
+
+    key_qualifications: int
+    mapped_key_qualifications: int
+    covered: list[tuple[AreaInfo, bool]]  # every area, and whether a mapped key one covers it
+    missing: list[AreaInfo]
+
+    @property
+    def reason(self) -> str:
+        """Why every area is missing, when that is so for want of data; else ""."""
+        if self.key_qualifications == 0:
+            return "no key qualification"
+        if self.mapped_key_qualifications == 0:
+            return "no key qualification mapped yet"
+        return ""
+
+
+def coverage_matrix(key_qualifications: list[Qualification], covered: dict[int, set[int]],
+                    areas: list[AreaInfo]) -> tuple[list[MatrixRow], RoleGap]:
+    """Key qualifications × areas, and the role's gap. ``key_qualifications`` carry
+    ``mapped``; ``covered`` maps a qualification id to the numbers of the areas it covers."""
+    rows = [
+        MatrixRow(q, q.mapped, [(area, area.number in covered.get(q.pk, ())) for area in areas])
+        for q in key_qualifications
+    ]
+    union = {n for q in key_qualifications if q.mapped for n in covered.get(q.pk, ())}
+    gap = RoleGap(
+        key_qualifications=len(key_qualifications),
+        mapped_key_qualifications=sum(1 for q in key_qualifications if q.mapped),
+        covered=[(area, area.number in union) for area in areas],
+        missing=[area for area in areas if area.number not in union],
+    )
+    return rows, gap
+
+
+@dataclass(frozen=True)
+class Neighbours:
+    """Other current roles of one of the role's clusters at the nearest level below and
+    the nearest level above the role's level."""
+
+    cluster: Cluster
+    below: list[Role] = field(default_factory=list)
+    above: list[Role] = field(default_factory=list)
+
+    @property
+    def below_label(self) -> str:
+        return level_label(self.below[0].level) if self.below else ""
+
+    @property
+    def above_label(self) -> str:
+        return level_label(self.above[0].level) if self.above else ""
+
+
+def neighbours(role: Role, clusters: list[Cluster]) -> list[Neighbours]:
+    """For each of the role's clusters, the current roles at the nearest level below and
+    above the role's own (one query; none for a role without a level)."""
+    if role.level is None or not clusters:
+        return []
+    links = (
+        RoleCluster.objects.filter(
+            cluster__in=clusters, role__status=Role.Status.CURRENT, role__level__isnull=False,
+        )
+        .exclude(role=role).select_related("role").order_by("role__title")
+    )
+    by_cluster: dict[int, list[Role]] = defaultdict(list)
+    for link in links:
+        by_cluster[link.cluster_id].append(link.role)
+    result = []
+    for cluster in clusters:
+        roles = by_cluster[cluster.pk]
+        lower = [r.level for r in roles if r.level < role.level]
+        higher = [r.level for r in roles if r.level > role.level]
+        result.append(Neighbours(
+            cluster,
+            below=[r for r in roles if lower and r.level == max(lower)],
+            above=[r for r in roles if higher and r.level == min(higher)],
+        ))
+    return result
+
+
+@dataclass(frozen=True)
+class ProviderRow:
+    provider_name: str
+    provider_url: str
+    region: str
+    qualification: Qualification
+    course_hours: int | None
+    mode: str
+    cost: str
+
+
+def key_offerings(qualification_ids: list[int], region: Region | None) -> list[ProviderRow]:
+    """Active providers' offerings of the qualifications, by region in the regions' order
+    (national or distance providers last), then provider and qualification. With a
+    ``region``, only the providers there and the national or distance ones (one query,
+    none without qualifications)."""
+    if not qualification_ids:
+        return []
+    offerings = Offering.objects.filter(
+        qualification__in=qualification_ids, provider__is_archived=False,
+    )
+    if region is not None:
+        offerings = offerings.filter(Q(provider__region=region) | Q(provider__region__isnull=True))
+    offerings = (
+        offerings.select_related("provider", "provider__region", "qualification")
+        .order_by(F("provider__region__order").asc(nulls_last=True), "provider__name",
+                  "qualification__title", "mode")
+    )
+    return [
+        ProviderRow(
+            o.provider.name, o.provider.url,
+            o.provider.region.name if o.provider.region else "National or distance",
+            o.qualification, o.course_hours, o.mode, money(o.cost),
+        )
+        for o in offerings
+    ]
+
+
+# -- a role move ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A key qualification of the target role that the current role lacks, and what of
+    the difference it would close."""
+
+    qualification: Qualification
+    mapped: bool
+    areas: list[AreaInfo]  # missing areas it covers (none when not mapped)
+    modules: list[Module]  # missing modules it includes
+
+
+@dataclass(frozen=True)
+class RoleMove:
+    """DESIGN.md §4 *role move*, from ``current`` to ``target``."""
+
+    current: Role
+    target: Role
+    areas: list[AreaInfo]
+    current_key: int
+    current_mapped: int
+    target_key: int
+    target_mapped: int
+    current_areas: frozenset[int]  # covered by the current role's mapped key qualifications
+    target_areas: frozenset[int]  # covered by the target role's mapped key qualifications
+    missing_areas: list[AreaInfo]
+    missing_modules: list[Module]
+    shared_modules: list[Module]
+    target_modules: int  # distinct modules of the target's key qualifications
+    candidates: list[Candidate]
+
+    @property
+    def overlap_percent(self) -> int | None:
+        """Shared modules as a whole percentage of the target's modules (None when the
+        target's key qualifications have no modules)."""
+        if not self.target_modules:
+            return None
+        return round(100 * len(self.shared_modules) / self.target_modules)
+
+
+def role_move(current: Role, target: Role, framework: Framework,
+              areas: list[AreaInfo]) -> RoleMove:
+    """What a move from ``current`` to ``target`` needs (five queries, four when neither
+    role has a mapped key qualification):
+
+    - the areas the target's mapped key qualifications cover and the current role's do
+      not (possible coverage);
+    - the modules of the target's key qualifications (any mapping state) that the current
+      role's key qualifications lack, and those they share. A key qualification that is
+      itself a module counts as that module;
+    - the target's key qualifications the current role lacks, lowest level first (Entry
+      first, not levelled last), each with the missing areas and modules it brings.
+    """
+    links = list(
+        RoleQualification.objects.filter(role__in=[current.pk, target.pk], is_key=True)
+        .select_related("qualification", "qualification__as_module")
+        .annotate(mapped=Exists(
+            coverage.mapped_ids(framework).filter(qualification_id=OuterRef("qualification_id"))
+        ))
+    )
+    current_quals = {link.qualification_id: link for link in links if link.role_id == current.pk}
+    target_quals = {link.qualification_id: link for link in links if link.role_id == target.pk}
+    mapped_ids = {link.qualification_id for link in links if link.mapped}
+
+    covered = (coverage.qualification_areas(sorted(mapped_ids), framework, areas)
+               if mapped_ids else {})
+    current_areas = frozenset(n for q in current_quals if q in mapped_ids for n in covered.get(q, ()))
+    target_areas = frozenset(n for q in target_quals if q in mapped_ids for n in covered.get(q, ()))
+    missing_numbers = target_areas - current_areas
+
+    memberships = (
+        QualificationModule.objects.filter(qualification__in=[*current_quals, *target_quals])
+        .select_related("module")
+    )
+    modules: dict[int, Module] = {}
+    modules_of: dict[int, set[int]] = defaultdict(set)
+    for membership in memberships:
+        modules[membership.module_id] = membership.module
+        modules_of[membership.qualification_id].add(membership.module_id)
+    current_modules = {m for q in current_quals for m in modules_of[q]}
+    for link in current_quals.values():  # holding a qualification that is also a module
+        as_module = getattr(link.qualification, "as_module", None)
+        if as_module is not None:
+            modules[as_module.pk] = as_module
+            current_modules.add(as_module.pk)
+    target_module_ids = {m for q in target_quals for m in modules_of[q]}
+    missing_module_ids = target_module_ids - current_modules
+
+    def by_title(ids: Iterable[int]) -> list[Module]:
+        return sorted((modules[m] for m in ids), key=lambda m: (m.title, m.ref))
+
+    missing_areas = [area for area in areas if area.number in missing_numbers]
+    candidates = [
+        Candidate(
+            qualification=link.qualification,
+            mapped=q in mapped_ids,
+            areas=[area for area in missing_areas if area.number in covered.get(q, ())]
+            if q in mapped_ids else [],
+            modules=by_title(modules_of[q] & missing_module_ids),
+        )
+        for q, link in target_quals.items() if q not in current_quals
+    ]
+    candidates.sort(key=lambda c: (*level_key(c.qualification.level), c.qualification.title,
+                                   c.qualification.ref))
+    return RoleMove(
+        current=current, target=target, areas=areas,
+        current_key=len(current_quals), current_mapped=len(set(current_quals) & mapped_ids),
+        target_key=len(target_quals), target_mapped=len(set(target_quals) & mapped_ids),
+        current_areas=current_areas, target_areas=target_areas,
+        missing_areas=missing_areas,
+        missing_modules=by_title(missing_module_ids),
+        shared_modules=by_title(target_module_ids & current_modules),
+        target_modules=len(target_module_ids),
+        candidates=candidates,
+    )
