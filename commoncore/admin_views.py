@@ -16,6 +16,7 @@ from django.utils import timezone
 from commoncore import services
 from commoncore.grid import GridInputError, build_grid
 from commoncore.models import (
+    PUBLISHED_STATUSES,
     Basis,
     EventKind,
     Framework,
@@ -46,14 +47,20 @@ def _version(request: HttpRequest) -> int | None:
     return int(text)
 
 
-def _events(review: MappingReview | None):
-    if review is None:
-        return []
+def _events(qualification_id: int, framework_id: int):
+    """The latest events of every round of this qualification's grid for the framework."""
     return list(
-        ReviewEvent.objects.filter(Q(review__qualification=review.qualification_id,
-                                     review__framework=review.framework_id))
+        ReviewEvent.objects.filter(Q(review__qualification=qualification_id,
+                                     review__framework=framework_id))
         .select_related("actor", "review").order_by("-at", "-id")[:50]
     )
+
+
+def _published(qualification: Qualification, framework: Framework) -> MappingReview | None:
+    """The round whose judgements are public now, if any."""
+    return (MappingReview.objects.filter(qualification=qualification, framework=framework,
+                                         status__in=PUBLISHED_STATUSES)
+            .select_related("mapped_by", "moderated_by").order_by("-round").first())
 
 
 def grids_of_qualification(site: AdminSite, request: HttpRequest, qualification_id: int):
@@ -119,7 +126,8 @@ def grid(site: AdminSite, request: HttpRequest, qualification_id: int, framework
     return TemplateResponse(request, "admin/commoncore/grid.html", _context(
         site, request, f"{qualification.ref}: {framework}",
         grid=the_grid, review=review, editable=editable, confirm_needed=confirm_needed,
-        bases=Basis.choices, events=_events(review), qualification=qualification,
+        bases=Basis.choices, events=_events(qualification.pk, framework.pk),
+        published=_published(qualification, framework), qualification=qualification,
         framework=framework, moderating=False,
         can_moderate=review is not None and review.status == ReviewStatus.SUBMITTED
         and services.can_moderate(user) and review.mapped_by_id != user.pk,
@@ -169,7 +177,9 @@ def moderate(site: AdminSite, request: HttpRequest, review_id: int):
     return TemplateResponse(request, "admin/commoncore/grid.html", _context(
         site, request, f"Moderate {review.qualification.ref}: {review.framework}",
         grid=the_grid, review=review, editable=False, confirm_needed=False, bases=Basis.choices,
-        events=_events(review), qualification=review.qualification, framework=review.framework,
+        events=_events(review.qualification_id, review.framework_id),
+        published=_published(review.qualification, review.framework),
+        qualification=review.qualification, framework=review.framework,
         moderating=True,
         can_moderate=review.status == ReviewStatus.SUBMITTED and services.can_moderate(user)
         and review.mapped_by_id != user.pk,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, Window
 from django.db.models.functions import RowNumber
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from commoncore.models import (
@@ -248,9 +249,9 @@ def _draw(review: MappingReview, policy: ModerationPolicy, user) -> None:
             f"{policy.sample_rate} % sample (seed {policy.seed})")
     _event(EventKind.SUBMIT, review, actor=user, note=note)
     if not sampled:
-        _publish(review, actor=None)
+        summary = _publish(review, actor=None)
         _event(EventKind.ACCEPT_UNSAMPLED, review, actor=None,
-               note="Published without moderation: the grid was not drawn in the sample.")
+               note=f"Not drawn in the sample, so accepted without moderation. {summary}")
 
 
 # -- moderation ----------------------------------------------------------------------
@@ -260,8 +261,8 @@ def _draw(review: MappingReview, policy: ModerationPolicy, user) -> None:
 def review_approve(*, review: MappingReview, moderator, version: int) -> MappingReview:
     """Approve a submitted grid and publish its judgements, in one transaction."""
     _decide(review, moderator, version, status=ReviewStatus.APPROVED, reason="")
-    _publish(review, actor=moderator)
-    _event(EventKind.APPROVE, review, actor=moderator)
+    summary = _publish(review, actor=moderator)
+    _event(EventKind.APPROVE, review, actor=moderator, note=summary)
     return review
 
 
@@ -312,9 +313,10 @@ def _decide(review: MappingReview, moderator, version: int, *, status: str, reas
     record_history([review], kind="~", user=moderator, reason=review.get_status_display())
 
 
-def _publish(review: MappingReview, *, actor) -> None:
+def _publish(review: MappingReview, *, actor) -> str:
     """Make the grid's judgements the public ones for its qualification and the modules
-    that were its rows: ticked cells published, unticked cells withdrawn."""
+    that were its rows: ticked cells published, unticked cells withdrawn. Returns a
+    summary of the change for the event's note."""
     module_ids = set(review.grid_modules)
     current = published_judgements(review.qualification, review.framework, module_ids)
     wanted = {attribute_key(m): m for m in review.marks.all()}
@@ -341,6 +343,8 @@ def _publish(review: MappingReview, *, actor) -> None:
                            "moment. Try again.") from None
     record_history(created, kind="+", user=actor, reason=f"Published by {review}")
     record_history(changed, kind="~", user=actor, reason=f"Published by {review}")
+    return (f"Published: {len(new)} judgement{pluralize(len(new))} added, {len(withdrawn)} "
+            f"withdrawn, {len(changed)} with a new basis or note.")
 
 
 # -- policies ------------------------------------------------------------------------

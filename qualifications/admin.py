@@ -126,6 +126,15 @@ class QualificationForm(DuplicateCheckForm):
         fields = "__all__"
         formfield_callback = https_formfield
 
+    def clean(self):
+        cleaned_data = super().clean()
+        loop = services.successor_loop(qualification=self.instance,
+                                       successor=cleaned_data.get("superseded_by"))
+        if loop:
+            self.add_error("superseded_by", "This would make a loop of successors: "
+                           + " → ".join(loop) + ". Choose the qualification that replaces it.")
+        return cleaned_data
+
     def find_duplicates(self, cleaned_data) -> QuerySet:
         body = cleaned_data.get("awarding_body")
         return services.likely_duplicates_of_qualification(

@@ -30,6 +30,21 @@ def likely_duplicates_of_module(*, title: str, exclude_pk: int | None = None) ->
     return found.order_by("ref")
 
 
+def successor_loop(*, qualification: Qualification, successor: Qualification | None) -> list[str]:
+    """The refs of the loop that naming ``successor`` would close (empty when none): a
+    qualification cannot, through a chain of successors, end up superseding itself."""
+    if successor is None or qualification.pk is None:
+        return []
+    chain, seen, current = [qualification.ref], set(), successor
+    while current is not None and current.pk not in seen:
+        chain.append(current.ref)
+        if current.pk == qualification.pk:
+            return chain
+        seen.add(current.pk)
+        current = current.superseded_by
+    return []
+
+
 @transaction.atomic
 def qualification_withdraw(*, qualification: Qualification) -> bool:
     """Archive a qualification as withdrawn. Returns False when it already was."""

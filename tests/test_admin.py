@@ -601,6 +601,22 @@ def test_saving_a_qualification_unchanged_does_not_warn_about_itself(clerk):
     assert qualification.memberships.count() == 2
 
 
+def test_a_loop_of_successors_is_refused_with_the_loop_named(clerk):
+    newer = QualificationFactory(ref="L-NEW")
+    older = QualificationFactory(ref="L-OLD", status=Qualification.Status.SUPERSEDED,
+                                 superseded_by=newer)
+    client = client_for(clerk)
+    url = admin_url("qualifications.qualification", "change", newer.pk)
+    data = {**form_data(client.get(url)), "status": "superseded", "superseded_by": str(older.pk)}
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert "This would make a loop of successors: L-NEW → L-OLD → L-NEW" in text(response)
+    newer.refresh_from_db()
+    assert (newer.status, newer.superseded_by) == (Qualification.Status.CURRENT, None)
+
+
 def test_a_module_title_matching_an_existing_one_is_warned_about(clerk):
     ModuleFactory(title="Safeguarding & protecting children")
     client = client_for(clerk)

@@ -685,7 +685,9 @@ def test_a_grid_not_drawn_is_accepted_at_once_and_its_judgements_are_public(mapp
     assert public_cells(qualification, [first, second]) == cells_of(marks)
     accepted = ReviewEvent.objects.get(review=review, kind=EventKind.ACCEPT_UNSAMPLED)
     assert accepted.actor is None
-    assert accepted.note == "Published without moderation: the grid was not drawn in the sample."
+    assert accepted.note == ("Not drawn in the sample, so accepted without moderation. "
+                             f"Published: {len(marks)} judgements added, 0 withdrawn, "
+                             "0 with a new basis or note.")
     assert services.open_review(qualification, default_framework()) is None
 
 
@@ -922,8 +924,9 @@ def test_every_transition_is_an_event_with_actor_time_and_note(mapper, moderator
     assert notes[2] == "Where is area 2?"
     assert notes[3].startswith("sample at 40 % → every grid moderated.")
     assert notes[4] == "round 1: returned before, so moderated"
+    assert notes[5] == "Published: 2 judgements added, 0 withdrawn, 0 with a new basis or note."
     assert notes[7].startswith("round 1: not drawn; draw ")
-    assert "not drawn in the sample" in notes[8]
+    assert notes[8].startswith("Not drawn in the sample, so accepted without moderation.")
 
 
 def test_every_status_change_keeps_history_with_who_and_why(mapper, moderator):

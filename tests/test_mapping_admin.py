@@ -4,6 +4,7 @@ group may see and do, bounded queries, and the formula-safe export of events."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -74,11 +75,6 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def logged_in(client, user):
-    client.force_login(user)
-    return client
-
-
 @pytest.fixture
 def staff(db):
     """One user per working group, plus one with both the mapper's and the moderator's rights."""
@@ -95,7 +91,7 @@ def test_one_post_saves_the_whole_grid_of_sixty_modules(client, staff):
     ticked = [cell(m, 1 + i % 6) for i, m in enumerate(modules)] + [cell(None, 3)]
     bases = {f"basis-m{m.pk}": "outcomes" for m in modules[:30]}
     notes = {f"note-m{modules[0].pk}": "  LO1.2 covers listening  "}
-    logged_in(client, staff["mapper"])
+    client.force_login(staff["mapper"])
 
     response = client.post(grid_url(qualification), grid_post(*ticked, **bases, **notes))
 
@@ -205,8 +201,8 @@ def test_a_stale_grid_page_gets_a_message_and_changes_nothing(client, staff):
     assert database_state() == before
 
 
-def forged_posts(qualification, module, other_module, other_area):
-    """Posts naming what the grid does not have, each with the reason it is refused."""
+def forged_posts(module, other_module, other_area):
+    """Posts naming what the grid does not have, or a value it cannot take, by name."""
     return {
         "unknown module": grid_post(cell(module, 1), "cell-m99999999-a1"),
         "module of another qualification": grid_post(cell(other_module, 1)),
@@ -237,7 +233,7 @@ def test_a_forged_grid_post_is_a_400_and_changes_nothing(client, staff, forgery)
     client.force_login(staff["mapper"])
     client.post(grid_url(qualification), grid_post(cell(module, 2)))  # a draft exists
     review = MappingReview.objects.get()
-    data = forged_posts(qualification, module, other_module, other_area)[forgery]
+    data = forged_posts(module, other_module, other_area)[forgery]
     if data["version"] == "":
         data["version"] = str(review.version)
     before = database_state()
@@ -624,9 +620,9 @@ def test_the_grid_page_runs_the_same_few_queries_for_6_and_60_modules(
     assert counts[0] == counts[1]
     # session, user, the user's and their groups' permissions, qualification, framework,
     # the open grid, areas, elements, modules, public judgements, the grid's marks,
-    # modules shared with other qualifications, events
+    # modules shared with other qualifications, events, the published round
     url = grid_url(large.qualification)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         assert client.get(url).status_code == 200
 
 
@@ -644,8 +640,9 @@ def test_the_moderation_page_runs_the_same_few_queries_for_6_and_60_modules(
 
     assert counts[0] == counts[1]
     # session, user, permissions (2), the grid with its qualification, framework and
-    # people, areas, elements, modules, public judgements, marks, shared modules, events
-    with django_assert_max_num_queries(12):
+    # people, areas, elements, modules, public judgements, marks, shared modules, events,
+    # the published round
+    with django_assert_max_num_queries(13):
         assert client.get(moderate_url(reviews[1])).status_code == 200
 
 
@@ -743,3 +740,20 @@ def test_events_cannot_be_exported_without_the_right(client, staff, who):
     response = client.get(reverse("admin:commoncore_reviewevent_export"))
 
     assert response.status_code == 403
+
+
+def test_a_published_grid_page_shows_its_public_round_and_past_events(client, staff):
+    mapper, moderator = staff["mapper"], staff["moderator"]
+    qualification, (module,) = qualification_with(1)
+    review = submit(qualification, mapper, ticks((module, 1)))
+    approve(review, moderator)
+    client.force_login(mapper)
+
+    response = client.get(grid_url(qualification))
+
+    assert response.status_code == 200
+    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    assert (f"Public state round 1, mapped by {mapper.username}, approved by "
+            f"{moderator.username}") in page
+    assert "Published: 1 judgement added, 0 withdrawn" in page
+    assert "Nothing yet." not in page
