@@ -13,6 +13,7 @@ NAVIGATION = [
     ("Find a qualification", "qualifications:finder"),
     ("Role moves", "roles:role-move"),
     ("Providers", "qualifications:provider-directory"),
+    ("Reports", "reports:index"),
     ("The Common Core", "commoncore:framework"),
 ]
 

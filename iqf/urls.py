@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("roles.urls")),
     path("", include("qualifications.urls")),
     path("", include("commoncore.urls")),
+    path("reports/", include("commoncore.report_urls")),
     path("admin/", admin.site.urls),
 ]
