@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
 from commoncore.reports import REPORTS, Report, Result, Table
-from commoncore.reports.base import BAR_ROW, as_at, place_bars
+from commoncore.reports.base import BAR_ROW, as_at, place_bars, place_heatmap
 from commoncore.reports.params import ParameterError, read_params
 from iqf.lib.safe_csv import neutralise
 
@@ -58,7 +58,8 @@ def page(request: HttpRequest, name: str) -> HttpResponse:
     except ParameterError as error:
         return _bad_request(request, report, error)
     result = report.build(params)
-    charts = [{"chart": chart, "bars": place_bars(chart), "height": len(chart.bars) * BAR_ROW + 8}
+    charts = [{"chart": chart, "bars": place_bars(chart), "height": len(chart.bars) * BAR_ROW + 8,
+               "heatmap": place_heatmap(chart)}
               for chart in result.charts]
     return render(request, "reports/report.html", {
         "report": report, "result": result, "charts": charts, "params": params, "filterset": filterset,

@@ -51,6 +51,8 @@ class Chart:
     rows: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
     cells: list[list[tuple[float, str]]] = field(default_factory=list)
+    #: a heatmap's key: sample values 0–1 and what they stand for (default: five shares)
+    legend: list[tuple[float, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,113 @@ def place_bars(chart: Chart) -> list[PlacedBar]:
     """Where each bar of a bar chart goes in its SVG (the template only draws them)."""
     return [PlacedBar(bar.label, bar.text, i * BAR_ROW, round(bar.value * BAR_WIDTH))
             for i, bar in enumerate(chart.bars)]
+
+
+# A heatmap shades each cell by its value in five steps of GOV.UK blue (tint 95, 80, 50,
+# 25, shade 25), with its text in the colour that contrasts with the fill by at least
+# 4.5:1 (WCAG AA); the text, not the colour, carries the number.
+HEAT_STEPS: list[tuple[float, str, str]] = [
+    (0.2, "#f4f8fb", "#0b0c0c"),
+    (0.4, "#d2e2f1", "#0b0c0c"),
+    (0.6, "#8eb8dc", "#0b0c0c"),
+    (0.8, "#5694ca", "#0b0c0c"),
+    (float("inf"), "#16548a", "#ffffff"),
+]
+HEAT_LEGEND = [(0.0, "under 20%"), (0.2, "20–39%"), (0.4, "40–59%"), (0.6, "60–79%"),
+               (0.8, "80% or more")]
+HEAT_FONT, HEAT_CHAR, HEAT_ROW, HEAT_LINE, HEAT_LABEL_CHARS = 14, 8, 32, 18, 30
+
+
+def heat_colours(value: float) -> tuple[str, str]:
+    """The fill and the text colour of a heatmap cell holding ``value`` (0–1)."""
+    return next((fill, ink) for limit, fill, ink in HEAT_STEPS if value < limit)
+
+
+@dataclass(frozen=True)
+class PlacedText:
+    x: int
+    y: int
+    text: str
+    #: the whole text when ``text`` is shortened to fit
+    full: str = ""
+    lines: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlacedCell:
+    x: int
+    y: int
+    fill: str
+    ink: str
+    text: PlacedText
+
+
+@dataclass(frozen=True)
+class PlacedKey:
+    x: int
+    y: int
+    fill: str
+    text: PlacedText
+
+
+@dataclass(frozen=True)
+class PlacedHeatmap:
+    width: int
+    height: int
+    cell_width: int
+    cell_height: int
+    rows: list[PlacedText]
+    columns: list[PlacedText]
+    cells: list[PlacedCell]
+    legend: list[PlacedKey]
+
+
+def _wrap(text: str, width: int = 13) -> tuple[str, ...]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return tuple(lines) or ("",)
+
+
+def place_heatmap(chart: Chart) -> PlacedHeatmap | None:
+    """Where each cell, label and key of a heatmap goes in its SVG (the template only draws
+    them); None for a chart that is not a heatmap."""
+    if not chart.rows or not chart.columns:
+        return None
+    shortened = [r if len(r) <= HEAT_LABEL_CHARS else r[:HEAT_LABEL_CHARS - 1] + "…" for r in chart.rows]
+    left = max(len(r) for r in shortened) * HEAT_CHAR + 16
+    heads = [_wrap(c) for c in chart.columns]
+    texts = [len(text) for row in chart.cells for _, text in row]
+    widest = max([len(line) for lines in heads for line in lines] + texts)
+    cell_width = max(56, widest * HEAT_CHAR + 16)
+    deepest = max(len(lines) for lines in heads)
+    top = deepest * HEAT_LINE + 12
+    # column headings sit on the grid: a shorter one starts lower
+    columns = [PlacedText(left + i * cell_width + cell_width // 2,
+                          (deepest - len(lines) + 1) * HEAT_LINE, chart.columns[i], lines=lines)
+               for i, lines in enumerate(heads)]
+    rows, cells = [], []
+    for i, label in enumerate(chart.rows):
+        y = top + i * HEAT_ROW
+        rows.append(PlacedText(left - 8, y + HEAT_ROW // 2 + 5, shortened[i], full=label))
+        for j, (value, text) in enumerate(chart.cells[i] if i < len(chart.cells) else []):
+            fill, ink = heat_colours(value)
+            x = left + j * cell_width
+            cells.append(PlacedCell(x, y, fill, ink,
+                                    PlacedText(x + cell_width // 2, y + HEAT_ROW // 2 + 5, text)))
+    width = left + len(chart.columns) * cell_width + 8
+    legend, x, y = [], 0, top + len(chart.rows) * HEAT_ROW + 16
+    for value, label in chart.legend or HEAT_LEGEND:
+        span = 28 + len(label) * HEAT_CHAR + 16
+        if x and x + span > width:
+            x, y = 0, y + HEAT_ROW
+        legend.append(PlacedKey(x, y, heat_colours(value)[0], PlacedText(x + 28, y + 15, label)))
+        x += span
+    width = max(width, max(key.x + 28 + len(key.text.text) * HEAT_CHAR for key in legend))
+    return PlacedHeatmap(width, y + HEAT_ROW, cell_width, HEAT_ROW, rows, columns, cells, legend)
 
 
 @dataclass(frozen=True)

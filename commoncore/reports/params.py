@@ -31,15 +31,23 @@ def _named(queryset: QuerySet, value: str):
 
 
 class ReportForm(forms.Form):
+    def _text(self, data: dict, name: str) -> str | None:
+        """The field's cleaned text, or None when the field refused it (a NUL character,
+        which the database cannot even be asked about)."""
+        if self.has_error(name):
+            return None
+        return (data.get(name) or "").strip()
+
     def clean(self):
         data = super().clean()
-        text = (self.data.get("scheme") or "").strip()
+        text = self._text(data, "scheme")
         schemes = ClusterScheme.objects.all()
-        scheme = _named(schemes, text) if text else schemes.filter(is_default=True).first()
+        scheme = None if text is None else _named(schemes, text) if text \
+            else schemes.filter(is_default=True).first()
         if text and scheme is None:
             self.add_error("scheme", f"There is no cluster scheme called “{text}”.")
         data["scheme"] = scheme
-        text = (self.data.get("cluster") or "").strip()
+        text = self._text(data, "cluster")
         data["cluster"] = None
         if text and scheme is not None:
             cluster = _named(Cluster.objects.filter(scheme=scheme), text)
@@ -47,10 +55,11 @@ class ReportForm(forms.Form):
                 self.add_error("cluster", f"The scheme “{scheme.name}” has no cluster called "
                                           f"“{text}”.")
             data["cluster"] = cluster
-        text = (self.data.get("framework") or "").strip()
+        text = self._text(data, "framework")
         frameworks = Framework.objects.all()
-        framework = _named(frameworks, text) if text else frameworks.filter(is_default=True).first()
-        if framework is None:
+        framework = None if text is None else _named(frameworks, text) if text \
+            else frameworks.filter(is_default=True).first()
+        if framework is None and text is not None:
             self.add_error("framework", f"There is no framework called “{text}”.")
         data["framework"] = framework
         return data
