@@ -573,6 +573,8 @@ def test_each_table_on_the_page_is_its_csv_and_xlsx(client, one_world, name):
     for query in PARAMETER_SETS:
         tables = page_tables(client, name, **query)
         assert tables, name
+        if not query:
+            assert tables[0]["rows"], name  # the comparison below is not of empty tables
         for n, table in enumerate(tables):
             slug = None if n == 0 else _table_slug(client, name, table["caption"], query)
             header, *rows = csv_rows(client, name, slug, **query)
@@ -585,7 +587,7 @@ def test_each_table_on_the_page_is_its_csv_and_xlsx(client, one_world, name):
 def _table_slug(client, name: str, caption: str, query: dict) -> str:
     """The slug of a summary table, read from the page's download link for it."""
     html = client.get(f"/reports/{name}/", query).content.decode()
-    found = re.search(rf'href="/reports/{re.escape(name)}/([\w-]+)\.csv[^"]*"><?[^<]*'
+    found = re.search(rf'href="/reports/{re.escape(name)}/([\w-]+)\.csv[^"]*">[^<]*'
                       rf'<span class="govuk-visually-hidden"> of {re.escape(caption)}<', html)
     assert found, caption
     return found.group(1)
