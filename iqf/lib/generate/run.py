@@ -1,0 +1,61 @@
+"""Running the generator: refuse a database that holds data, draw the World, write it
+in one transaction."""
+
+from django.contrib.auth import get_user_model
+from django.db import models, transaction
+
+from commoncore.models import MappingReview
+from iqf.lib.generate.draw import build
+from iqf.lib.generate.plan import USER_PREFIX, GenerationError, plan_for
+from iqf.lib.generate.reference import Reference
+from iqf.lib.generate.write import Progress, Writer
+from qualifications.models import AwardingBody, Module, Provider, Qualification
+from roles.models import ClusterScheme, Role
+
+
+def existing_data() -> list[str]:
+    """What the database holds beyond what migrations install, as "12 qualifications"…
+    (empty when the generator may run)."""
+    checks: list[tuple[str, models.QuerySet]] = [
+        ("qualifications", Qualification.objects.all()),
+        ("modules", Module.objects.all()),
+        ("roles", Role.objects.all()),
+        ("cluster schemes", ClusterScheme.objects.all()),
+        ("awarding bodies", AwardingBody.objects.all()),
+        ("providers", Provider.objects.all()),
+        ("mapping reviews", MappingReview.objects.all()),
+        ("generated users", get_user_model().objects.filter(username__startswith=USER_PREFIX)),
+    ]
+    found = []
+    for label, queryset in checks:
+        count = queryset.count()
+        if count:
+            found.append(f"{count} {label}")
+    return found
+
+
+def refuse_unless_empty() -> None:
+    """Raise GenerationError naming what the database holds beyond what migrations install."""
+    found = existing_data()
+    if found:
+        raise GenerationError(
+            "The database is not empty: it holds " + ", ".join(found) + ". generate_data "
+            "fills a database that holds only what migrations install; migrate a new one."
+        )
+
+
+def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
+                  progress: Progress | None = None) -> dict[str, int]:
+    """Fill an empty database with synthetic data at ``scale`` × the source's size, all
+    or nothing. Returns how many rows each table received. Raises GenerationError when
+    the database already holds data or misses what migrations install."""
+    plan = plan_for(scale)
+    refuse_unless_empty()
+    reference = Reference.load()
+    world = build(plan, reference, seed=seed)
+    writer = Writer(world, reference, batch_size=batch_size, progress=progress)
+    if progress:
+        progress.start(writer.total_rows())
+    with transaction.atomic():
+        writer.write()
+    return writer.counts
