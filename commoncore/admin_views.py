@@ -16,7 +16,6 @@ from django.utils import timezone
 from commoncore import services
 from commoncore.grid import GridInputError, build_grid
 from commoncore.models import (
-    PUBLISHED_STATUSES,
     Basis,
     EventKind,
     Framework,
@@ -58,8 +57,8 @@ def _events(qualification_id: int, framework_id: int):
 
 def _published(qualification: Qualification, framework: Framework) -> MappingReview | None:
     """The round whose judgements are public now, if any."""
-    return (MappingReview.objects.filter(qualification=qualification, framework=framework,
-                                         status__in=PUBLISHED_STATUSES)
+    return (MappingReview.objects.published().filter(qualification=qualification,
+                                                     framework=framework)
             .select_related("mapped_by", "moderated_by").order_by("-round").first())
 
 

@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from commoncore.models import PUBLISHED_STATUSES, Area, Attribute, Framework, MappingReview
+from commoncore.models import Area, Attribute, Framework, MappingReview
 from qualifications.models import Qualification, QualificationModule
 
 
@@ -57,15 +57,14 @@ def areas_of(framework: Framework) -> list[AreaInfo]:
 
 def is_mapped(framework: Framework) -> Exists:
     """For annotating or filtering qualifications: has a published grid for the framework."""
-    return Exists(MappingReview.objects.filter(
-        qualification=OuterRef("pk"), framework=framework, status__in=PUBLISHED_STATUSES,
+    return Exists(MappingReview.objects.published().filter(
+        qualification=OuterRef("pk"), framework=framework,
     ))
 
 
 def mapped_ids(framework: Framework) -> QuerySet:
     """The ids of mapped qualifications, as a subquery."""
-    return (MappingReview.objects.filter(framework=framework, status__in=PUBLISHED_STATUSES)
-            .values("qualification_id"))
+    return MappingReview.objects.published().filter(framework=framework).values("qualification_id")
 
 
 def covers_area(area_id: int, *, mode: Mode = Mode.POSSIBLE) -> Q:

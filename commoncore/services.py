@@ -18,6 +18,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from commoncore.models import (
+    OPEN_STATUSES,
     Area,
     Attribute,
     Element,
@@ -58,7 +59,7 @@ def open_review(qualification: Qualification, framework: Framework) -> MappingRe
     return (
         MappingReview.objects.filter(
             qualification=qualification, framework=framework,
-            status__in=[ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.RETURNED],
+            status__in=OPEN_STATUSES,
         )
         .select_related("mapped_by", "moderated_by")
         .first()

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db.models import Max
 
-from commoncore.models import PUBLISHED_STATUSES, MappingReview
+from commoncore.models import MappingReview
 from commoncore.reports.params import Params
 
 Cell = str | int
@@ -217,6 +217,6 @@ def share(part: int, whole: int) -> str:
 
 def as_at(params: Params) -> datetime | None:
     """The time of the latest approval or acceptance the report includes."""
-    return MappingReview.objects.filter(
-        framework=params.framework, status__in=PUBLISHED_STATUSES,
+    return MappingReview.objects.published().filter(
+        framework=params.framework,
     ).aggregate(latest=Max("published_at"))["latest"]

@@ -22,20 +22,20 @@ def role_gaps(params: Params) -> Result:
                      .order_by("title").values_list("pk", "title"))
         clusters: dict[int, list[str]] = defaultdict(list)
         for role_id, name in (RoleCluster.objects.filter(cluster__scheme=params.scheme,
-                                                         role_id__in=[r for r, _ in roles])
+                                                         role_id__in=links.values("role_id"))
                               .order_by("cluster__name").values_list("role_id", "cluster__name")):
             clusters[role_id].append(name)
-        keys: dict[int, set[int]] = defaultdict(set)
-        for role_id, qualification_id in RoleQualification.objects.filter(
+        key_links = RoleQualification.objects.filter(
             role_id__in=links.values("role_id"), is_key=True,
             qualification__in=params.qualifications.values("pk"),
-        ).values_list("role_id", "qualification_id"):
+        )
+        keys: dict[int, set[int]] = defaultdict(set)
+        for role_id, qualification_id in key_links.values_list("role_id", "qualification_id"):
             keys[role_id].add(qualification_id)
-        key_ids = {q for ids in keys.values() for q in ids}
-        mapped = set(
-            params.qualifications.filter(pk__in=coverage.mapped_ids(params.framework))
-            .filter(pk__in=key_ids).values_list("pk", flat=True))
-        covered = coverage.qualification_areas(list(mapped), params.framework, params.areas,
+        mapped_keys_set = (params.qualifications.filter(pk__in=coverage.mapped_ids(params.framework))
+                           .filter(pk__in=key_links.values("qualification_id")).values("pk"))
+        mapped = set(mapped_keys_set.values_list("pk", flat=True))
+        covered = coverage.qualification_areas(mapped_keys_set, params.framework, params.areas,
                                                mode=params.mode, rule=params.rule)
         numbers = [a.number for a in params.areas]
         for role_id, title in roles:

@@ -15,14 +15,16 @@ HEADINGS = ["Cluster", "Role", "Qualifications", "Key qualifications",
 
 
 def _counts(prefix: str, base) -> dict:
-    """Distinct qualifications linked through ``prefix`` (a path to RoleQualification),
-    in the base set: all, key, and per level."""
-    qualification = f"{prefix}__qualification"
+    """Distinct qualifications linked through ``prefix`` (a path to RoleQualification; empty
+    for RoleQualification rows themselves), in the base set: all, key, and per level."""
+    def path(name: str) -> str:
+        return f"{prefix}__{name}" if prefix else name
+
+    qualification = path("qualification")
     within = Q(**{f"{qualification}__in": base})
     counts = {
         "n_all": Count(qualification, filter=within, distinct=True),
-        "n_key": Count(qualification, filter=within & Q(**{f"{prefix}__is_key": True}),
-                       distinct=True),
+        "n_key": Count(qualification, filter=within & Q(**{path("is_key"): True}), distinct=True),
     }
     for column, level in zip(LEVEL_COLUMNS, LEVELS, strict=True):
         at = Q(**{f"{qualification}__level__isnull": True}) if level is None \
@@ -60,8 +62,8 @@ def provision(params: Params) -> Result:
             totals.add(len(rows))
             rows.append((cluster["name"], "", *_cells(cluster)))
         grand = RoleQualification.objects.filter(
-            role__cluster_links__cluster__in=clusters, qualification__in=base,
-        ).aggregate(**{k: v for k, v in _counts_self().items()})
+            role__cluster_links__cluster__in=clusters,
+        ).aggregate(**_counts("", base))
         totals.add(len(rows))
         rows.append(("All clusters", "", *_cells(grand)))
     main = Table("provision", "Qualifications per cluster and role", COLUMNS, rows,
@@ -71,15 +73,3 @@ def provision(params: Params) -> Result:
         "A role in two clusters has a row in each, both counting all its qualifications.",
         "Subtotals and the total count each qualification once.",
     ])
-
-
-def _counts_self() -> dict:
-    """The counts of ``_counts`` over RoleQualification rows themselves."""
-    counts = {
-        "n_all": Count("qualification", distinct=True),
-        "n_key": Count("qualification", filter=Q(is_key=True), distinct=True),
-    }
-    for column, level in zip(LEVEL_COLUMNS, LEVELS, strict=True):
-        at = Q(qualification__level__isnull=True) if level is None else Q(qualification__level=level)
-        counts[column] = Count("qualification", filter=at, distinct=True)
-    return counts
