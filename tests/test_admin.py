@@ -46,6 +46,7 @@ from tests.factories import (
     RoleQualificationFactory,
     UserFactory,
 )
+from tests.pages import page_text as text
 
 pytestmark = pytest.mark.django_db
 
@@ -80,12 +81,6 @@ def measured_get(client: Client, url: str):
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     return response, len(queries)
-
-
-def text(response) -> str:
-    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
 
 
 def messages_of(response) -> list[str]:

@@ -4,7 +4,6 @@ group may see and do, bounded queries, and the formula-safe export of events."""
 
 import csv
 import io
-import re
 
 import pytest
 from django.contrib.messages import get_messages
@@ -29,6 +28,7 @@ from tests.factories import (
     UserFactory,
     default_framework,
 )
+from tests.pages import page_text
 from tests.test_mapping import (
     approve,
     area,
@@ -752,7 +752,7 @@ def test_a_published_grid_page_shows_its_public_round_and_past_events(client, st
     response = client.get(grid_url(qualification))
 
     assert response.status_code == 200
-    page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+    page = page_text(response)
     assert (f"Public state round 1, mapped by {mapper.username}, approved by "
             f"{moderator.username}") in page
     assert "Published: 1 judgement added, 0 withdrawn" in page

@@ -1,6 +1,5 @@
 """The home page, the framework pages and what every public page shows."""
 
-import re
 
 import pytest
 from django.db import connection
@@ -22,14 +21,9 @@ from tests.factories import (
     RoleQualificationFactory,
     default_area,
 )
+from tests.pages import page_text as text
 
 pytestmark = pytest.mark.django_db
-
-
-def text(response) -> str:
-    """The page as a reader sees it: tags dropped, whitespace collapsed."""
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def default_scheme():

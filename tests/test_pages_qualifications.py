@@ -33,6 +33,7 @@ from tests.factories import (
     RoleQualificationFactory,
     default_area,
 )
+from tests.pages import page_text
 
 pytestmark = pytest.mark.django_db
 
@@ -51,10 +52,8 @@ AREA_TITLES = {
 
 
 def text(response) -> str:
-    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    words = re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
-    return re.sub(r" ([.,;:])", r"\1", words)
+    """The page's words, with no space left before punctuation."""
+    return re.sub(r" ([.,;:])", r"\1", page_text(response))
 
 
 def rows(response) -> list[str]:

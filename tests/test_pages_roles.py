@@ -1,9 +1,7 @@
 """The public cluster scheme, cluster, role and role-move pages, and the role-move
 selector checked against a plain-Python oracle over the same factory data."""
 
-import html
 import random
-import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -33,6 +31,7 @@ from tests.factories import (
     RoleQualificationFactory,
     default_area,
 )
+from tests.pages import page_text as text
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +44,6 @@ AREA_TITLES = {
     5: "Multi-agency working",
     6: "Sharing information",
 }
-
-
-def text(response) -> str:
-    """The page as a reader sees it: tags dropped, entities decoded, whitespace collapsed."""
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    page = html.unescape(re.sub(r"<[^>]+>", " ", page))
-    return re.sub(r"\s+", " ", page)
 
 
 def section(response, heading: str, next_heading: str | None = None) -> str:

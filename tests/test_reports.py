@@ -11,7 +11,6 @@ import io
 import re
 import warnings
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -34,6 +33,7 @@ from tests.factories import (
     RoleQualificationFactory,
     default_area,
 )
+from tests.pages import page_text, tables_of
 
 pytestmark = pytest.mark.django_db
 
@@ -81,65 +81,15 @@ def xlsx_rows(client, name: str, table: str | None = None, **query) -> list[list
             for row in sheet.iter_rows(values_only=True)]
 
 
-class _Tables(HTMLParser):
-    """Every <table> of a page: its caption, header cells and body rows, as text."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: list[dict] = []
-        self._cell: list[str] | None = None
-        self._row: list[str] | None = None
-        self._section = ""
-        self._caption: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append({"caption": "", "head": [], "rows": []})
-        elif tag == "caption":
-            self._caption = []
-        elif tag in ("thead", "tbody"):
-            self._section = tag
-        elif tag == "tr":
-            self._row = []
-        elif tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "caption" and self._caption is not None:
-            self.tables[-1]["caption"] = " ".join("".join(self._caption).split())
-            self._caption = None
-        elif tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tr" and self._row is not None:
-            if self._section == "thead":
-                self.tables[-1]["head"] = self._row
-            else:
-                self.tables[-1]["rows"].append(self._row)
-            self._row = None
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-        elif self._caption is not None:
-            self._caption.append(data)
-
-
 def page_tables(client, name: str, **query) -> list[dict]:
     response = client.get(f"/reports/{name}/", query)
     assert response.status_code == 200
-    parser = _Tables()
-    parser.feed(response.content.decode())
-    for table in parser.tables:
+    tables = tables_of(response)
+    for table in tables:
         # an empty table shows one cell saying so; a download of it has no rows at all
         if table["rows"] == [["No rows for these parameters."]]:
             table["rows"] = []
-    return parser.tables
-
-
-def page_text(response) -> str:
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", response.content.decode(), flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    return tables
 
 
 def as_spreadsheet_text(cell: str) -> str:

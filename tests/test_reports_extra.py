@@ -9,7 +9,6 @@ import csv
 import io
 import random
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
 
 import pytest
 from django.db import connection
@@ -37,6 +36,7 @@ from tests.factories import (
     RoleQualificationFactory,
     default_area,
 )
+from tests.pages import tables_of
 
 pytestmark = pytest.mark.django_db
 
@@ -47,43 +47,10 @@ LEVEL_CODES = ["E", "1", "2", "3", "4", "5", "6", "7", "8"]
 # -- reading what the user gets ----------------------------------------------------------
 
 
-class _Tables(HTMLParser):
-    """The body rows of every table on a page, as lists of cell texts."""
-
-    def __init__(self):
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self.in_body = False
-        self.cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tbody":
-            self.in_body = True
-        elif tag == "tr" and self.in_body:
-            self.tables[-1].append([])
-        elif tag == "td" and self.in_body:
-            self.cell = []
-
-    def handle_endtag(self, tag):
-        if tag == "tbody":
-            self.in_body = False
-        elif tag == "td" and self.cell is not None:
-            self.tables[-1][-1].append(" ".join("".join(self.cell).split()))
-            self.cell = None
-
-    def handle_data(self, data):
-        if self.cell is not None:
-            self.cell.append(data)
-
-
 def page_tables(client, name: str, query: str = "") -> list[list[list[str]]]:
     response = client.get(f"/reports/{name}/?{query}")
     assert response.status_code == 200
-    parser = _Tables()
-    parser.feed(response.content.decode())
-    return parser.tables
+    return [table["rows"] for table in tables_of(response)]
 
 
 def csv_rows(client, url: str) -> list[list[str]]:
