@@ -101,13 +101,23 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "iqf.wsgi.application"
 
+# Persistent connections (seconds a connection is kept between requests; 0 closes it after
+# each request) save a connection's set-up on every request; checked before reuse.
+try:
+    CONN_MAX_AGE = int(env_str("CONN_MAX_AGE", "60" if PRODUCTION else "0"))
+except ValueError:
+    raise ImproperlyConfigured("CONN_MAX_AGE must be a whole number of seconds") from None
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=60 if PRODUCTION else 0,
-        conn_health_checks=PRODUCTION,
+        conn_max_age=CONN_MAX_AGE,
+        conn_health_checks=CONN_MAX_AGE > 0,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The site's queries run in milliseconds to a second: compiling them to machine code
+    # (PostgreSQL's JIT, on by default for costly plans) adds more than it saves.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once; enforce foreign keys as PostgreSQL does.
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
