@@ -8,6 +8,10 @@ A qualification is *mapped* once a grid of it has been approved or accepted.
 For a framework whose areas have elements, a :class:`Rule` decides when the elements
 judged add up to the area: any element, at least half of them, or all of them. A
 judgement about the area as a whole (no element) covers it under every rule.
+
+Qualifications' coverage is read from the coverage summary (``QualificationCoverage``,
+kept exact by ``commoncore.summary`` on every write), so no request pools raw judgements;
+modules' coverage is read from their judgements, which are few per module.
 """
 
 from collections import defaultdict
@@ -17,8 +21,7 @@ from enum import StrEnum
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
-from commoncore.models import Area, Attribute, Framework, MappingReview
-from qualifications.models import Qualification, QualificationModule
+from commoncore.models import Area, Attribute, Framework, MappingReview, QualificationCoverage
 
 
 class Rule(StrEnum):
@@ -67,15 +70,28 @@ def mapped_ids(framework: Framework) -> QuerySet:
     return MappingReview.objects.published().filter(framework=framework).values("qualification_id")
 
 
+def _judged(mode: Mode) -> Q:
+    """For filtering summary rows: the area is judged, wholly or in part, under ``mode``."""
+    if mode == Mode.GUARANTEED:
+        return Q(whole_guaranteed=True) | Q(elements_guaranteed__gt=0)
+    return Q()  # a summary row exists only where something is judged
+
+
+def _decided(area: AreaInfo, mode: Mode, rule: Rule) -> Q:
+    """For filtering summary rows: the qualification covers ``area`` under the mode and
+    rule (what :func:`_fold` decides from raw judgements)."""
+    total = area.elements
+    enough = max({Rule.ANY: 1, Rule.HALF: (total + 1) // 2, Rule.ALL: total}[rule], 1)
+    if mode == Mode.GUARANTEED:
+        return Q(area_id=area.id) & (Q(whole_guaranteed=True) | Q(elements_guaranteed__gte=enough))
+    return Q(area_id=area.id) & (Q(whole_possible=True) | Q(elements_possible__gte=enough))
+
+
 def covers_area(area_id: int, *, mode: Mode = Mode.POSSIBLE) -> Q:
     """For filtering qualifications: covers the area through any judgement (rule *any*)."""
-    memberships = QualificationModule.objects.filter(
-        qualification=OuterRef("pk"), module__attributes__area_id=area_id,
-    )
-    if mode == Mode.GUARANTEED:
-        memberships = memberships.filter(mandatory=True)
-    own = Attribute.objects.filter(qualification=OuterRef("pk"), area_id=area_id)
-    return Q(Exists(own)) | Q(Exists(memberships))
+    return Q(Exists(QualificationCoverage.objects.filter(
+        _judged(mode), qualification=OuterRef("pk"), area_id=area_id,
+    )))
 
 
 def _fold(triples: Iterable[tuple[int, int, int | None]], areas: list[AreaInfo],
@@ -111,26 +127,36 @@ def module_areas(module_ids: Iterable[int], framework: Framework, areas: list[Ar
 def qualification_areas(qualification_ids: Iterable[int] | QuerySet, framework: Framework,
                         areas: list[AreaInfo], *, mode: Mode = Mode.POSSIBLE,
                         rule: Rule = Rule.ANY) -> dict[int, set[int]]:
-    """Qualification id → numbers of the areas it covers (two queries)."""
-    own = Attribute.objects.filter(
-        qualification_id__in=qualification_ids, area__framework=framework,
-    ).values_list("qualification_id", "area_id", "element_id")
-    through = QualificationModule.objects.filter(
-        qualification_id__in=qualification_ids, module__attributes__area__framework=framework,
+    """Qualification id → numbers of the areas it covers (one query over the coverage
+    summary, deciding the rule in the database: one row per qualification covering any
+    area, with one 0/1 column per area)."""
+    if not areas:
+        return {}
+    decided = {a.number: _decided(a, mode, rule) for a in areas}
+    covered = Q()
+    for condition in decided.values():
+        covered |= condition
+    rows = (
+        QualificationCoverage.objects
+        .filter(covered, qualification_id__in=qualification_ids, framework=framework)
+        .values("qualification_id")
+        .annotate(**{f"area_{n}": Count("pk", filter=c) for n, c in decided.items()})
+        .order_by()
     )
-    if mode == Mode.GUARANTEED:
-        through = through.filter(mandatory=True)
-    through = through.values_list(
-        "qualification_id", "module__attributes__area_id", "module__attributes__element_id",
-    ).distinct()
-    return _fold([*own, *through], areas, rule)
+    return {
+        row["qualification_id"]: {n for n in decided if row[f"area_{n}"]} for row in rows
+    }
 
 
 def mapped_counts_by_area(framework: Framework, areas: list[AreaInfo]) -> tuple[int, dict[int, int]]:
     """How many qualifications are mapped, and how many of them cover each area (possible
-    coverage, rule *any*), counted in the database in one query."""
-    counts = {f"area_{a.number}": Count("pk", filter=covers_area(a.id)) for a in areas}
-    result = Qualification.objects.filter(pk__in=mapped_ids(framework)).aggregate(
-        mapped=Count("pk"), **counts,
+    coverage, rule *any*), counted in the database: one query over the published grids,
+    one over the coverage summary (where a row means its area is covered under rule
+    *any*), grouped by area."""
+    mapped = mapped_ids(framework)
+    total = mapped.aggregate(n=Count("qualification_id", distinct=True))["n"]
+    by_area = dict(
+        QualificationCoverage.objects.filter(framework=framework, qualification_id__in=mapped)
+        .values_list("area_id").annotate(n=Count("pk")).order_by()
     )
-    return result.pop("mapped"), {a.number: result[f"area_{a.number}"] for a in areas}
+    return total, {a.number: by_area.get(a.id, 0) for a in areas}

@@ -284,6 +284,74 @@ class Attribute(models.Model):
         return f"{subject} covers {self.area}"
 
 
+class QualificationCoverage(models.Model):
+    """What the published judgements of a qualification and of its modules add up to in
+    one area: the figures every coverage definition (DESIGN.md §4) needs, so that no page
+    or report recomputes them from raw judgements.
+
+    *Possible* figures pool the qualification's own judgements with those of all its
+    modules; *guaranteed* ones with those of its mandatory modules only. ``whole_*`` says
+    whether the area is judged as a whole (no element); ``elements_*`` counts the distinct
+    elements of the area judged. A row exists only where something is judged.
+
+    The table is derived: ``commoncore.summary.refresh`` rebuilds it from Attribute and
+    QualificationModule, in the same transaction as every write to either. It keeps no
+    history of its own, because the history of what it is derived from is kept.
+    """
+
+    # The unique constraint's index starts with the qualification: no index of its own.
+    qualification = models.ForeignKey(
+        Qualification, on_delete=models.CASCADE, related_name="coverage_summary",
+        db_index=False,
+    )
+    # A row stands for judgements, which protect their area (and so its framework) from
+    # deletion; checking these two keys on every row would double a rebuild's time.
+    framework = models.ForeignKey(
+        Framework, on_delete=models.CASCADE, related_name="+", db_index=False,
+        db_constraint=False,
+    )
+    area = models.ForeignKey(
+        Area, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False,
+    )
+    whole_possible = models.BooleanField(default=False)
+    whole_guaranteed = models.BooleanField(default=False)
+    elements_possible = models.PositiveIntegerField(default=0)
+    elements_guaranteed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ("view",)
+        verbose_name = "coverage summary row"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["qualification", "framework", "area"], name="coverage_unique_area",
+            ),
+            models.CheckConstraint(
+                condition=Q(elements_possible__gte=0, elements_guaranteed__gte=0),
+                name="coverage_counts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(elements_guaranteed__lte=F("elements_possible")),
+                name="coverage_guaranteed_within_possible",
+            ),
+            models.CheckConstraint(
+                condition=Q(whole_guaranteed=False) | Q(whole_possible=True),
+                name="coverage_whole_guaranteed_within_possible",
+            ),
+            models.CheckConstraint(
+                condition=Q(whole_possible=True) | Q(elements_possible__gt=0),
+                name="coverage_row_judges_something",
+            ),
+        ]
+        indexes = [
+            # Counting, per area, the mapped qualifications that cover it.
+            models.Index(fields=["framework", "area", "qualification"],
+                         name="coverage_framework_area"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.qualification_id} / area {self.area_id}"
+
+
 class GridMark(models.Model):
     """A ticked cell of a grid in progress: the module (or, when empty, the qualification
     as a whole) covers the area or element. Unticked cells are not stored."""

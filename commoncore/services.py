@@ -17,6 +17,7 @@ from django.db.models.functions import RowNumber
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from commoncore import summary as coverage_summary
 from commoncore.models import (
     OPEN_STATUSES,
     Area,
@@ -344,6 +345,12 @@ def _publish(review: MappingReview, *, actor) -> str:
                            "moment. Try again.") from None
     record_history(created, kind="+", user=actor, reason=f"Published by {review}")
     record_history(changed, kind="~", user=actor, reason=f"Published by {review}")
+    # The qualification's own judgements changed, and so did the coverage of every
+    # qualification sharing a module whose judgements were added or withdrawn.
+    touched_modules = {a.module_id for a in [*withdrawn, *new] if a.module_id is not None}
+    coverage_summary.refresh(
+        {review.qualification_id} | coverage_summary.affected_by_modules(touched_modules)
+    )
     return (f"Published: {len(new)} judgement{pluralize(len(new))} added, {len(withdrawn)} "
             f"withdrawn, {len(changed)} with a new basis or note.")
 

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from commoncore import summary as coverage_summary
 from commoncore.models import (
     Area,
     Attribute,
@@ -20,6 +21,7 @@ from commoncore.models import (
     GridMark,
     MappingReview,
     ModerationPolicy,
+    QualificationCoverage,
     ReviewEvent,
     ReviewStatus,
 )
@@ -113,10 +115,18 @@ class ModuleFactory(DjangoModelFactory):
 class QualificationModuleFactory(DjangoModelFactory):
     class Meta:
         model = QualificationModule
+        skip_postgeneration_save = True
 
     qualification = factory.SubFactory(QualificationFactory)
     module = factory.SubFactory(ModuleFactory)
     mandatory = True
+
+    @factory.post_generation
+    def summarised(self, create, extracted, **kwargs):
+        # Tests write memberships directly; like every write path, keep the coverage
+        # summary exact.
+        if create:
+            coverage_summary.refresh([self.qualification_id])
 
 
 class PrerequisiteFactory(DjangoModelFactory):
@@ -275,10 +285,34 @@ class AttributeFactory(DjangoModelFactory):
 
     class Meta:
         model = Attribute
+        skip_postgeneration_save = True
 
     area = factory.LazyFunction(default_area)
     qualification = factory.SubFactory(QualificationFactory)
     module = None
+
+    @factory.post_generation
+    def summarised(self, create, extracted, **kwargs):
+        # Tests write judgements directly; like every write path, keep the coverage
+        # summary exact for the qualification judged or those containing the module.
+        if create:
+            touched = ({self.qualification_id} if self.qualification_id else
+                       coverage_summary.affected_by_modules([self.module_id]))
+            coverage_summary.refresh(touched)
+
+
+class QualificationCoverageFactory(DjangoModelFactory):
+    """A coverage summary row, for tests of the table itself: the qualification is judged
+    as a whole in area 1 of the default framework. (Write paths derive these rows.)"""
+
+    class Meta:
+        model = QualificationCoverage
+
+    qualification = factory.SubFactory(QualificationFactory)
+    area = factory.LazyFunction(default_area)
+    framework = factory.LazyAttribute(lambda row: row.area.framework)
+    whole_possible = True
+    whole_guaranteed = True
 
 
 class GridMarkFactory(DjangoModelFactory):

@@ -1,9 +1,10 @@
 """Running the generator: refuse a database that holds data, draw the World, write it
-in one transaction."""
+and summarise its coverage in one transaction."""
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 
+from commoncore import summary as coverage_summary
 from commoncore.models import MappingReview
 from iqf.lib.generate.draw import build
 from iqf.lib.generate.plan import USER_PREFIX, GenerationError, plan_for
@@ -58,4 +59,6 @@ def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
         progress.start(writer.total_rows())
     with transaction.atomic():
         writer.write()
+        # The generated memberships and judgements, summarised for pages and reports.
+        coverage_summary.refresh()
     return writer.counts
