@@ -1,15 +1,17 @@
 import datetime
 
 from django.contrib import admin, messages
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 
+from commoncore import summary as coverage_summary
 from iqf.lib.admin import (
     DuplicateCheckForm,
     IQFModelAdmin,
     JoinedTabularInline,
     archive_action,
+    count_of,
     https_formfield,
 )
 from qualifications import services
@@ -64,10 +66,11 @@ class HasModulesFilter(admin.SimpleListFilter):
         return [("no", "Has no modules yet"), ("yes", "Has modules")]
 
     def queryset(self, request, queryset):
+        has = Exists(QualificationModule.objects.filter(qualification=OuterRef("pk")))
         if self.value() == "no":
-            return queryset.filter(memberships__isnull=True)
+            return queryset.filter(~has)
         if self.value() == "yes":
-            return queryset.filter(memberships__isnull=False).distinct()
+            return queryset.filter(has)
         return queryset
 
 
@@ -175,13 +178,20 @@ class QualificationAdmin(IQFModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # counted per row shown, not grouped over the whole table before paging
         return super().get_queryset(request).annotate(
-            module_total=Count("memberships", distinct=True)
+            module_total=count_of(QualificationModule.objects.filter(qualification=OuterRef("pk")))
         )
 
     @admin.display(description="modules", ordering="module_total")
     def module_count(self, obj: Qualification) -> int:
         return obj.module_total
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The module inline may have added, removed or re-flagged modules; the admin
+        # saves the whole form in one transaction, and the summary follows within it.
+        coverage_summary.refresh([form.instance.pk])
 
     @admin.display(description="status", ordering="status")
     def status_tag(self, obj: Qualification) -> str:
@@ -259,8 +269,9 @@ class ModuleAdmin(IQFModelAdmin):
     ]
 
     def get_queryset(self, request):
+        # counted per row shown, not grouped over the whole table before paging
         return super().get_queryset(request).annotate(
-            qualification_total=Count("memberships", distinct=True)
+            qualification_total=count_of(QualificationModule.objects.filter(module=OuterRef("pk")))
         )
 
     @admin.display(description="used by qualifications", ordering="qualification_total")
@@ -283,7 +294,7 @@ class AwardingBodyAdmin(IQFModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            qualification_total=Count("qualification", distinct=True)
+            qualification_total=count_of(Qualification.objects.filter(awarding_body=OuterRef("pk")))
         )
 
     @admin.display(description="qualifications", ordering="qualification_total")
@@ -316,7 +327,7 @@ class ProviderAdmin(IQFModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            offering_total=Count("offerings", distinct=True)
+            offering_total=count_of(Offering.objects.filter(provider=OuterRef("pk")))
         )
 
     @admin.display(description="qualifications offered", ordering="offering_total")

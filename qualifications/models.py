@@ -125,6 +125,8 @@ class Qualification(TimeStampedModel):
 
     class Meta:
         ordering = ["title", "ref"]
+        # the admin's list and the public lists page through this order
+        indexes = [models.Index(fields=["title", "ref"], name="qualification_title_ref")]
         default_permissions = DEFAULT_PERMISSIONS
         permissions = [("archive_qualification", "Can withdraw or supersede qualifications")]
         constraints = [
@@ -202,6 +204,7 @@ class Module(TimeStampedModel):
 
     class Meta:
         ordering = ["title", "ref"]
+        indexes = [models.Index(fields=["title", "ref"], name="module_title_ref")]
         default_permissions = DEFAULT_PERMISSIONS
         constraints = [
             models.UniqueConstraint(

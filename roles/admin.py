@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 
-from iqf.lib.admin import IQFModelAdmin, JoinedTabularInline, archive_action
+from iqf.lib.admin import IQFModelAdmin, JoinedTabularInline, archive_action, count_of
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
 from roles.resources import ClusterResource, RoleResource
 
@@ -27,7 +27,8 @@ class ClusterSchemeAdmin(IQFModelAdmin):
     inlines = [ClusterInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(cluster_total=Count("clusters"))
+        return super().get_queryset(request).annotate(
+            cluster_total=count_of(Cluster.objects.filter(scheme=OuterRef("pk"))))
 
     @admin.display(description="clusters", ordering="cluster_total")
     def cluster_count(self, obj: ClusterScheme) -> int:
@@ -80,7 +81,8 @@ class ClusterAdmin(IQFModelAdmin):
     inlines = [ClusterRoleInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(role_total=Count("role_links"))
+        return super().get_queryset(request).annotate(
+            role_total=count_of(RoleCluster.objects.filter(cluster=OuterRef("pk"))))
 
     @admin.display(description="roles", ordering="role_total")
     def role_count(self, obj: Cluster) -> int:
@@ -122,9 +124,8 @@ class RoleAdmin(IQFModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(
-            qualification_total=Count("qualification_links", distinct=True),
-            key_total=Count("qualification_links", filter=Q(qualification_links__is_key=True),
-                            distinct=True),
+            qualification_total=count_of(RoleQualification.objects.filter(role=OuterRef("pk"))),
+            key_total=count_of(RoleQualification.objects.filter(role=OuterRef("pk"), is_key=True)),
         )
 
     @admin.display(description="qualifications", ordering="qualification_total")
