@@ -51,6 +51,12 @@ def framework_cell(framework: Framework) -> str:
     return "" if framework.is_default else framework.name
 
 
+def framework_cells():
+    """A framework's cell from its id (frameworks read once)."""
+    cells = {f.pk: framework_cell(f) for f in Framework.objects.all()}
+    return cells.__getitem__
+
+
 def user_lookup() -> Lookup:
     return Lookup("user", get_user_model().objects.all, lambda u: u.get_username())
 
@@ -83,6 +89,11 @@ class MappingReviewResource(BundleResource):
 
     def dehydrate_framework(self, review: MappingReview) -> str:
         return framework_cell(review.framework)
+
+    def export_column(self, field):
+        if field.column_name == "framework":
+            return "framework_id", framework_cells()
+        return super().export_column(field)
 
     def before_import(self, dataset, **kwargs):
         self.frameworks = FrameworkLookup()
@@ -162,6 +173,11 @@ class AttributeResource(BundleResource):
 
     def dehydrate_framework(self, attribute: Attribute) -> str:
         return framework_cell(attribute.area.framework)
+
+    def export_column(self, field):
+        if field.column_name == "framework":
+            return "area__framework_id", framework_cells()
+        return super().export_column(field)
 
     def before_import(self, dataset, **kwargs):
         self.frameworks = FrameworkLookup()

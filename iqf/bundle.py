@@ -18,9 +18,10 @@ from django.db import transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
+from commoncore import summary as coverage_summary
 from commoncore.models import BundleImport
 from commoncore.resources import AttributeResource, MappingReviewResource
-from iqf.lib.resources import BundleResource
+from iqf.lib.resources import BundleResource, cell_text
 from iqf.lib.safe_csv import neutralise, write_csv
 from qualifications.resources import (
     AwardingBodyResource,
@@ -31,6 +32,8 @@ from qualifications.resources import (
     QualificationModuleResource,
     QualificationResource,
     QualificationTypeResource,
+    module_lookup,
+    qualification_lookup,
 )
 from roles.resources import (
     ClusterResource,
@@ -281,8 +284,31 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
         if dry_run:
             transaction.set_rollback(True)
         else:
+            coverage_summary.refresh(_touched_qualifications(sheets))
             _log_import(path, user, summaries, demonstration)
     return summaries
+
+
+def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int]:
+    """The qualifications whose coverage the imported memberships and judgements may
+    change: those named by a qualification_modules or attributes row, and those that
+    contain a module an attributes row names."""
+    qualification_refs: set[str] = set()
+    module_refs: set[str] = set()
+    for name, refs, column in [
+        (QualificationModuleResource.sheet, qualification_refs, "qualification_ref"),
+        (AttributeResource.sheet, qualification_refs, "qualification_ref"),
+        (AttributeResource.sheet, module_refs, "module_ref"),
+    ]:
+        sheet = sheets.get(name)
+        if sheet is not None and column in sheet.headers:
+            position = sheet.headers.index(column)
+            refs.update(cell_text(row[position]) for row in sheet.rows)
+    qualifications, modules = qualification_lookup(), module_lookup()
+    found = {qualifications.get(ref) for ref in qualification_refs if ref}
+    ids = {q.pk for q in found if q is not None}
+    module_ids = {m.pk for m in (modules.get(ref) for ref in module_refs if ref) if m is not None}
+    return ids | coverage_summary.affected_by_modules(module_ids)
 
 
 def _log_import(path: Path, user, summaries: list[SheetSummary], demonstration: bool) -> None:
@@ -296,35 +322,47 @@ def _log_import(path: Path, user, summaries: list[SheetSummary], demonstration: 
 # -- exporting -----------------------------------------------------------------------
 
 
-def export_datasets() -> Iterator[tuple[str, tablib.Dataset]]:
-    for resource_class in SHEETS:
-        resource = resource_class()
-        yield resource_class.sheet, resource.export(resource.export_queryset())
-
-
 def bundle_export(*, path: Path) -> list[tuple[str, int]]:
     """Write every sheet: an .xlsx path gives a workbook, anything else a folder of CSVs."""
     path = Path(path)
     counts = []
     if path.suffix.lower() == ".xlsx":
         workbook = Workbook(write_only=True)
-        for name, dataset in export_datasets():
-            worksheet = workbook.create_sheet(name)
-            worksheet.append(list(dataset.headers))
-            for row in dataset:
+        for resource_class in SHEETS:
+            headers, rows = resource_class().export_rows()
+            worksheet = workbook.create_sheet(resource_class.sheet)
+            worksheet.append(headers)
+            n = 0
+            for row in rows:
                 cells = []
                 for value in row:
                     cell = WriteOnlyCell(worksheet, value=neutralise(value))
                     cell.data_type = "s"
                     cells.append(cell)
                 worksheet.append(cells)
-            counts.append((name, len(dataset)))
+                n += 1
+            counts.append((resource_class.sheet, n))
         path.parent.mkdir(parents=True, exist_ok=True)
         workbook.save(path)
         return counts
     path.mkdir(parents=True, exist_ok=True)
-    for name, dataset in export_datasets():
-        with open(path / f"{name}.csv", "w", encoding="utf-8", newline="") as handle:
-            write_csv(handle, dataset.headers, dataset)
-        counts.append((name, len(dataset)))
+    for resource_class in SHEETS:
+        headers, rows = resource_class().export_rows()
+        counted = _Counted(rows)
+        with open(path / f"{resource_class.sheet}.csv", "w", encoding="utf-8", newline="") as handle:
+            write_csv(handle, headers, counted)
+        counts.append((resource_class.sheet, counted.n))
     return counts
+
+
+class _Counted:
+    """Passes rows through, counting them."""
+
+    def __init__(self, rows):
+        self.rows = rows
+        self.n = 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.n += 1
+            yield row

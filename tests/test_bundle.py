@@ -1224,3 +1224,17 @@ def test_a_dry_run_or_a_refused_import_is_not_logged(full_bundle_path, tmp_path)
     with pytest.raises(BundleError):
         bundle_import(path=bad)
     assert not BundleImport.objects.exists()
+
+
+def test_bulk_export_writes_the_cells_the_resources_own_export_gives(full_bundle_path):
+    """Exports read plain values from the database instead of a model instance per row:
+    every sheet's header and cells are those of django-import-export's own export."""
+    from iqf.bundle import SHEETS
+
+    call_command("import_bundle", str(full_bundle_path), stdout=StringIO())
+    for resource_class in SHEETS:
+        resource = resource_class()
+        reference = resource.export(resource.export_queryset())
+        headers, rows = resource_class().export_rows()
+        assert headers == list(reference.headers), resource_class.sheet
+        assert [list(row) for row in rows] == [list(row) for row in reference], resource_class.sheet
