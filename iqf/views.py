@@ -1,32 +1,25 @@
 """Site-wide pages: the home page."""
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from commoncore import coverage
 from commoncore.models import Framework
-from roles.models import Cluster, ClusterScheme, Role
+from roles import selectors
+from roles.models import ClusterScheme
+
+HOME_CLUSTERS = 10  # the home page shows the largest clusters; the clusters pages list all
 
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    scheme = ClusterScheme.objects.filter(is_default=True).first()
-    clusters = []
-    if scheme is not None:
-        current = Q(role_links__role__status=Role.Status.CURRENT)
-        clusters = list(
-            Cluster.objects.filter(scheme=scheme)
-            .annotate(
-                n_roles=Count("role_links__role", filter=current, distinct=True),
-                n_qualifications=Count(
-                    "role_links__role__qualification_links__qualification",
-                    filter=current, distinct=True,
-                ),
-            )
-            .order_by("name")
-        )
+    """Search, the default scheme's largest clusters (a scheme can have a thousand: the
+    full, searchable list is a link away), and the Common Core at a glance."""
+    scheme = (ClusterScheme.objects.filter(is_default=True)
+              .annotate(n_clusters=Count("clusters")).first())
+    clusters = selectors.largest_clusters(scheme, HOME_CLUSTERS) if scheme is not None else []
     framework = Framework.objects.default()
     areas = coverage.areas_of(framework)
     mapped, by_area = coverage.mapped_counts_by_area(framework, areas)

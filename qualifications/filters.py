@@ -10,20 +10,25 @@ form error, which the views turn into a 400 page showing it.
 Within a facet the values ticked are alternatives (any of them); facets combine (all of
 them). Areas are the exception: a qualification must cover every area ticked, which is
 what someone looking for "safeguarding and transitions" means. Each facet value shows how
-many results it would give: counted over the results of the other facets, one grouped
-query per facet.
+many results it would give, counted over the results of the other facets. Level, status,
+type and key-ness are counted together: one grouped query over every other filter gives
+a small table of counts by (level, status, type, key) from which each of those facets,
+and the number of results, is summed in Python. The other facets take one grouped query
+each, and the cluster facet offers only the clusters with the most results (and those
+chosen): a scheme can have a thousand clusters, which the clusters pages list in full.
 """
 
+from collections import Counter
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.http import QueryDict
 
 from commoncore import coverage
 from commoncore.coverage import AreaInfo, Mode
-from commoncore.models import Framework
+from commoncore.models import Framework, QualificationCoverage
 from iqf.lib.levels import Level, level_code, parse_level
 from qualifications.models import (
     AwardingBody,
@@ -40,6 +45,7 @@ LEVEL_CHOICES = [(level_code(value), label) for value, label in Level.choices]
 DEFAULT_STATUS = Qualification.Status.CURRENT
 SORTS = [("title", "Title"), ("level", "Level, lowest first")]
 MAX_SEARCH_TERMS = 10
+TOP_CLUSTERS = 10  # cluster facet: the clusters with the most results, then "browse all"
 
 
 def _invalid(what: str) -> dict[str, str]:
@@ -74,6 +80,18 @@ class Facet:
     @property
     def selected(self) -> list[Option]:
         return [option for option in self.options if option.selected]
+
+
+@dataclass(frozen=True)
+class Cell:
+    """How many qualifications under every filter but level, status, type and key have
+    this level, status, type and key-ness."""
+
+    level: int | None
+    status: str
+    type_id: int | None
+    is_key: bool
+    n: int
 
 
 class QualificationFilter(django_filters.FilterSet):
@@ -193,13 +211,15 @@ class QualificationFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # Every word must appear in the title, the reference or a module's title.
+        # Every word must appear in the title, the reference or a module's title. The
+        # module match is an uncorrelated IN: the database finds the matching modules once
+        # instead of searching each qualification's modules row by row.
         for term in value.split()[:MAX_SEARCH_TERMS]:
             in_module = QualificationModule.objects.filter(
-                qualification=OuterRef("pk"), module__title__icontains=term,
-            )
+                module__title__icontains=term,
+            ).values("qualification_id")
             queryset = queryset.filter(
-                Q(title__icontains=term) | Q(ref__icontains=term) | Q(Exists(in_module))
+                Q(title__icontains=term) | Q(ref__icontains=term) | Q(pk__in=in_module)
             )
         return queryset
 
@@ -223,26 +243,27 @@ class QualificationFilter(django_filters.FilterSet):
         # A cluster's qualifications: linked, key or not, to any role in it (DESIGN.md §4).
         if not value:
             return queryset
-        links = RoleQualification.objects.filter(
-            qualification=OuterRef("pk"), role__cluster_links__cluster__in=value,
-        )
-        return queryset.filter(Exists(links))
+        links = RoleQualification.objects.filter(role__cluster_links__cluster__in=value)
+        return queryset.filter(pk__in=links.values("qualification_id"))
 
     def filter_role(self, queryset: QuerySet, name: str, value: Role) -> QuerySet:
-        return queryset.filter(Exists(RoleQualification.objects.filter(
-            qualification=OuterRef("pk"), role=value,
-        )))
+        links = RoleQualification.objects.filter(role=value)
+        return queryset.filter(pk__in=links.values("qualification_id"))
 
-    def filter_key(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # Key for the chosen role; else for a role of the chosen clusters; else for any role.
-        if value != "yes":
-            return queryset
-        links = RoleQualification.objects.filter(qualification=OuterRef("pk"), is_key=True)
+    def key_links(self) -> QuerySet:
+        """The ids of the qualifications that count as key: for the chosen role; else for
+        a role of the chosen clusters; else for any role."""
+        links = RoleQualification.objects.filter(is_key=True)
         if self.value("role"):
             links = links.filter(role=self.value("role"))
         elif self.value("cluster"):
             links = links.filter(role__cluster_links__cluster__in=self.value("cluster"))
-        return queryset.filter(Exists(links))
+        return links.values("qualification_id")
+
+    def filter_key(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value != "yes":
+            return queryset
+        return queryset.filter(pk__in=self.key_links())
 
     def filter_area(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         # Only mapped qualifications count as covering an area (DESIGN.md §4).
@@ -255,23 +276,23 @@ class QualificationFilter(django_filters.FilterSet):
     def filter_region(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
             return queryset
-        offered = Offering.objects.filter(
-            qualification=OuterRef("pk"), provider__is_archived=False, provider__region__in=value,
-        )
-        return queryset.filter(Exists(offered))
+        offered = Offering.objects.filter(provider__is_archived=False, provider__region__in=value)
+        return queryset.filter(pk__in=offered.values("qualification_id"))
 
     # -- facets --------------------------------------------------------------------
 
     def facets(self) -> list[Facet]:
-        """The facets with their options; with counts when the form is valid (one query per
-        facet), without them (and with each facet's error) when it is not."""
+        """The facets with their options; with counts when the form is valid, without them
+        (and with each facet's error) when it is not. The number of results is then
+        :attr:`count`, summed from the same counts."""
         valid = self.is_valid()
         errors = {name: " ".join(messages) for name, messages in self.form.errors.items()}
+        cells = self.cells() if valid else []
         facets = [
-            self._key_facet(valid),
-            self._level_facet(valid),
-            self._status_facet(valid),
-            self._type_facet(valid),
+            self._key_facet(valid, cells),
+            self._level_facet(valid, cells),
+            self._status_facet(valid, cells),
+            self._type_facet(valid, cells),
             self._awarding_body_facet(valid),
             self._cluster_facet(valid),
             self._role_facet(valid),
@@ -279,85 +300,147 @@ class QualificationFilter(django_filters.FilterSet):
             self._coverage_facet(),
             self._region_facet(valid),
         ]
+        self.count = self._tally(cells, "count").get("count", 0) if valid else 0
         return [f if f.name not in errors else _with_error(f, errors[f.name]) for f in facets]
 
     def _chosen(self, name: str) -> list[str]:
         return self.data.getlist(name)
 
-    def _key_facet(self, valid: bool) -> Facet:
-        count = None
-        if valid:
-            count = self.filter_key(self.filtered(skip={"key"}), "key", "yes").count()
+    # -- level, status, type and key: one grouped query ---------------------------
+
+    def cells(self) -> list[Cell]:
+        """Counts by (level, status, type, key) under every other filter (one query).
+
+        Key-ness is an uncorrelated ``IN`` over the key links (hashed once by the
+        database), not a lookup per qualification."""
+        key = Case(When(pk__in=self.key_links(), then=Value(True)), default=Value(False),
+                   output_field=BooleanField())
+        rows = (
+            self.filtered(skip={"level", "status", "type", "key"}).order_by()
+            .annotate(is_key=key)
+            .values_list("level", "status", "qualification_type", "is_key")
+            .annotate(n=Count("pk"))
+        )
+        return [Cell(*row) for row in rows]
+
+    def _tally(self, cells: list[Cell], facet: str) -> Counter:
+        """Sums the cells that pass the chosen level, status, type and key, except the
+        facet's own choice, by that facet's value (``"count"``: every choice, one total)."""
+        levels = {parse_level(code) for code in self.value("level") or []}
+        statuses = set(self.value("status") or [])
+        types = {t.pk for t in self.value("type") or []}
+        totals: Counter = Counter()
+        for cell in cells:
+            if facet != "level" and levels and cell.level not in levels:
+                continue
+            if facet != "status" and statuses and cell.status not in statuses:
+                continue
+            if facet != "type" and types and cell.type_id not in types:
+                continue
+            if facet != "key" and self.key_only and not cell.is_key:
+                continue
+            value = {"level": cell.level, "status": cell.status, "type": cell.type_id,
+                     "key": cell.is_key, "count": "count"}[facet]
+            totals[value] += cell.n
+        return totals
+
+    def _key_facet(self, valid: bool, cells: list[Cell]) -> Facet:
+        count = self._tally(cells, "key").get(True, 0) if valid else None
         scope = ("the chosen role" if self._chosen("role") and self._chosen("role")[0]
                  else "a role of the chosen clusters" if self._chosen("cluster") else "a role")
         return Facet("key", "Key qualifications", "checkboxes", [
             Option("yes", f"Only those key for {scope}", count, self.data.get("key") == "yes"),
         ], hint="Key: nationally available, approved, required to practise, or mandatory training.")
 
-    def _level_facet(self, valid: bool) -> Facet:
-        counts: dict = {}
-        if valid:
-            counts = dict(self.filtered(skip={"level"}).values_list("level")
-                          .annotate(n=Count("pk")).order_by())
+    def _level_facet(self, valid: bool, cells: list[Cell]) -> Facet:
+        counts = self._tally(cells, "level")
         chosen = self._chosen("level")
         return Facet("level", "Level", "checkboxes", [
             Option(code, label, counts.get(parse_level(code), 0) if valid else None, code in chosen)
             for code, label in LEVEL_CHOICES
         ])
 
-    def _status_facet(self, valid: bool) -> Facet:
-        counts: dict = {}
-        if valid:
-            counts = dict(self.filtered(skip={"status"}).values_list("status")
-                          .annotate(n=Count("pk")).order_by())
+    def _status_facet(self, valid: bool, cells: list[Cell]) -> Facet:
+        counts = self._tally(cells, "status")
         chosen = self._chosen("status")
         return Facet("status", "Status", "checkboxes", [
             Option(value, label, counts.get(value, 0) if valid else None, value in chosen)
             for value, label in Qualification.Status.choices
         ], hint="Current qualifications only, unless you tick others.")
 
-    def _type_facet(self, valid: bool) -> Facet:
-        types = QualificationType.objects.order_by("name")
-        if valid:
-            types = types.annotate(n=Count("qualification", filter=Q(
-                qualification__in=self.filtered(skip={"type"}))))
+    def _type_facet(self, valid: bool, cells: list[Cell]) -> Facet:
+        counts = self._tally(cells, "type")
         chosen = self._chosen("type")
         return Facet("type", "Type", "checkboxes", [
-            Option(t.name, t.name, t.n if valid else None, t.name in chosen) for t in types
+            Option(t.name, t.name, counts.get(t.pk, 0) if valid else None, t.name in chosen)
+            for t in QualificationType.objects.order_by("name")
         ])
+
+    # -- the other facets: one grouped query each ---------------------------------
 
     def _awarding_body_facet(self, valid: bool) -> Facet:
         chosen = self.data.get("awarding_body") or ""
-        bodies = AwardingBody.objects.order_by("name")
-        if valid:
-            bodies = bodies.annotate(n=Count("qualification", filter=Q(
-                qualification__in=self.filtered(skip={"awarding_body"}))))
-            # Long list: only the bodies with results (and the one chosen) are offered.
-            bodies = bodies.filter(Q(n__gt=0) | Q(name=chosen))
+        if not valid:
+            return Facet("awarding_body", "Awarding body", "select", [
+                Option(b.name, b.name, None, b.name == chosen)
+                for b in AwardingBody.objects.order_by("name")
+            ], empty_label="Any awarding body")
+        # Long list: only the bodies with results (and the one chosen) are offered.
+        counts = dict(
+            self.filtered(skip={"awarding_body"}).order_by()
+            .filter(awarding_body__isnull=False)
+            .values_list("awarding_body__name").annotate(n=Count("pk"))
+        )
+        if self.value("awarding_body") is not None:
+            counts.setdefault(self.value("awarding_body").name, 0)
         return Facet("awarding_body", "Awarding body", "select", [
-            Option(b.name, b.name, b.n if valid else None, b.name == chosen) for b in bodies
+            Option(name, name, counts[name], name == chosen)
+            for name in sorted(counts, key=str.casefold)
         ], empty_label="Any awarding body")
 
     def _cluster_facet(self, valid: bool) -> Facet:
         if self.scheme is None:
             return Facet("cluster", "Cluster", "checkboxes", [], hint="No clusters have been entered.")
-        clusters = Cluster.objects.filter(scheme=self.scheme).order_by("name")
-        if valid:
-            # Key-only counts key links to the cluster's roles, unless a role decides key-ness.
-            key_here = self.key_only and not self.value("role")
-            base = self.filtered(skip={"cluster", "key"} if key_here else {"cluster"})
-            through = "role_links__role__qualification_links__"
-            condition = Q(**{f"{through}qualification__in": base})
-            if key_here:
-                condition &= Q(**{f"{through}is_key": True})
-            clusters = clusters.annotate(
-                n=Count(f"{through}qualification", filter=condition, distinct=True)
-            )
-        chosen = self._chosen("cluster")
         others = [s for s in self.schemes if s != self.scheme]
-        return Facet("cluster", "Cluster", "checkboxes", [
-            Option(c.slug, c.name, c.n if valid else None, c.slug in chosen) for c in clusters
-        ], hint=f"Roles grouped as: {self.scheme.name}.", extra={"other_schemes": others})
+        chosen = self._chosen("cluster")
+        hint = f"Roles grouped as: {self.scheme.name}."
+        extra = {"other_schemes": others}
+        if not valid:
+            clusters = (Cluster.objects.filter(scheme=self.scheme, slug__in=chosen).order_by("name")
+                        if "cluster" not in self.form.errors else [])
+            return Facet("cluster", "Cluster", "checkboxes", [
+                Option(c.slug, c.name, None, True) for c in clusters
+            ], hint=hint, extra=extra)
+        # Key-only counts key links to the cluster's roles, unless a role decides key-ness.
+        key_here = self.key_only and not self.value("role")
+        base = self.filtered(skip={"cluster", "key"} if key_here else {"cluster"}).order_by()
+        links = RoleQualification.objects.filter(
+            qualification__in=base.values("pk"), role__cluster_links__cluster__scheme=self.scheme,
+        )
+        if key_here:
+            links = links.filter(is_key=True)
+        chosen_clusters = list(self.value("cluster") or [])
+        chosen_ids = [c.pk for c in chosen_clusters]
+        # The chosen clusters first, then the others with the most results; one query.
+        rows = (
+            links.values_list("role__cluster_links__cluster", "role__cluster_links__cluster__slug",
+                              "role__cluster_links__cluster__name")
+            .annotate(
+                n=Count("qualification", distinct=True),
+                is_chosen=Case(When(role__cluster_links__cluster__in=chosen_ids, then=Value(1)),
+                               default=Value(0)),
+            )
+            .order_by("-is_chosen", "-n", "role__cluster_links__cluster__name")
+            [:TOP_CLUSTERS + len(chosen_ids)]
+        )
+        counts = {pk: (slug, name, n) for pk, slug, name, n, _ in rows}
+        options = [Option(c.slug, c.name, counts.get(c.pk, ("", "", 0))[2], True)
+                   for c in sorted(chosen_clusters, key=lambda c: c.name)]
+        options += [Option(slug, name, n, False)
+                    for pk, (slug, name, n) in counts.items() if pk not in chosen_ids][:TOP_CLUSTERS]
+        return Facet("cluster", "Cluster", "checkboxes", options,
+                     hint=f"{hint} The clusters with the most results.",
+                     extra={**extra, "scheme": self.scheme})
 
     def _role_facet(self, valid: bool) -> Facet:
         # Values in error are not looked up: they may not even be storable (a NUL byte).
@@ -374,8 +457,8 @@ class QualificationFilter(django_filters.FilterSet):
             return Facet("role", "Role", "select", [], hint=hint, empty_label="Any role")
         roles = Role.objects.filter(candidates).order_by("title")
         if valid:
-            base = self.filtered(skip={"role", "key"})
-            condition = Q(qualification_links__qualification__in=base)
+            base = self.filtered(skip={"role", "key"}).order_by()
+            condition = Q(qualification_links__qualification__in=base.values("pk"))
             if self.key_only:
                 condition &= Q(qualification_links__is_key=True)
             roles = roles.annotate(n=Count("qualification_links", filter=condition))
@@ -386,11 +469,21 @@ class QualificationFilter(django_filters.FilterSet):
     def _area_facet(self, valid: bool) -> Facet:
         counts: dict = {}
         if valid and self.framework is not None:
-            mapped = Q(coverage.is_mapped(self.framework))
-            counts = self.qs.aggregate(**{
-                f"area_{a.number}": Count("pk", filter=mapped & coverage.covers_area(a.id, mode=self.mode))
-                for a in self.areas
-            })
+            # Counted from the coverage summary's side, grouped by area, over the mapped
+            # results only: one pass over the results' summary rows instead of a test per
+            # result and area (benchmarks/plans/pages-finder.txt). Under any
+            # element (the rule covers_area applies), a summary row covers its area; under
+            # guaranteed coverage, when a mandatory module or the qualification judged it.
+            judged = (Q() if self.mode == Mode.POSSIBLE
+                      else Q(whole_guaranteed=True) | Q(elements_guaranteed__gt=0))
+            results = self.qs.order_by().filter(coverage.is_mapped(self.framework))
+            by_area = dict(
+                QualificationCoverage.objects.filter(
+                    judged, framework=self.framework, area__in=[a.id for a in self.areas],
+                    qualification__in=results.values("pk"),
+                ).values_list("area").annotate(n=Count("qualification")).order_by()
+            )
+            counts = {f"area_{a.number}": by_area.get(a.id, 0) for a in self.areas}
         chosen = self._chosen("area")
         name = self.framework.name if self.framework else "the framework"
         return Facet("area", f"Areas covered ({name})", "checkboxes", [
@@ -409,16 +502,20 @@ class QualificationFilter(django_filters.FilterSet):
         ], hint="The qualification's own judgements count either way.")
 
     def _region_facet(self, valid: bool) -> Facet:
-        regions = Region.objects.order_by("order", "name")
+        counts: dict = {}
         if valid:
-            base = self.filtered(skip={"region"})
-            regions = regions.annotate(n=Count(
-                "provider__offerings__qualification", distinct=True,
-                filter=Q(provider__is_archived=False, provider__offerings__qualification__in=base),
-            ))
+            base = self.filtered(skip={"region"}).order_by()
+            counts = dict(
+                Offering.objects.filter(qualification__in=base.values("pk"),
+                                        provider__is_archived=False,
+                                        provider__region__isnull=False)
+                .values_list("provider__region").annotate(n=Count("qualification", distinct=True))
+                .order_by()
+            )
         chosen = self._chosen("region")
         return Facet("region", "Offered in region", "checkboxes", [
-            Option(r.slug, r.name, r.n if valid else None, r.slug in chosen) for r in regions
+            Option(r.slug, r.name, counts.get(r.pk, 0) if valid else None, r.slug in chosen)
+            for r in Region.objects.order_by("order", "name")
         ])
 
 

@@ -8,7 +8,8 @@ judgements only, DESIGN.md §4); nothing here recomputes it.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 
 from commoncore import coverage
 from commoncore.coverage import AreaInfo, Mode
@@ -137,11 +138,16 @@ def prerequisites_of(qualification: Qualification) -> list[Prerequisite]:
 
 
 def leads_to(qualification: Qualification) -> QuerySet[Qualification]:
-    """The qualifications that require this one, directly or as a module (one query)."""
-    requiring = Prerequisite.objects.filter(qualification=OuterRef("pk")).filter(
-        Q(required_qualification=qualification) | Q(required_module__qualification=qualification)
-    )
-    return (Qualification.objects.filter(Exists(requiring))
+    """The qualifications that require this one, directly or as a module (one query).
+
+    ``qualification`` carries its ``as_module`` (see :func:`qualification_by_ref`): the
+    requirement is then two indexed equalities, not a join over every pre-requirement."""
+    requires = Q(required_qualification=qualification)
+    as_module = getattr(qualification, "as_module", None)
+    if as_module is not None:
+        requires |= Q(required_module=as_module)
+    requiring = Prerequisite.objects.filter(requires).values("qualification_id")
+    return (Qualification.objects.filter(pk__in=requiring)
             .order_by(F("level").asc(nulls_last=True), "title"))
 
 
@@ -192,19 +198,45 @@ def module_by_ref(ref: str) -> Module:
     ).get(ref=ref)
 
 
-def qualifications_including(module: Module, framework: Framework) -> list[MembershipRow]:
-    """The qualifications the module is part of, lowest level first (two queries)."""
-    memberships = list(
+def memberships_of(module: Module) -> QuerySet[QualificationModule]:
+    """The module's places in qualifications, lowest level first, with each qualification's
+    type and awarding body; page this and pass the page to :func:`membership_rows`.
+
+    Not levelled sorts last as level 99, an expression no index of qualifications
+    matches: ordering by the bare level column lets PostgreSQL walk every qualification
+    in level order looking for the module's few (benchmarks/plans/pages-module.txt),
+    where this starts from the module's memberships and sorts only them."""
+    return (
         QualificationModule.objects.filter(module=module)
         .select_related("qualification", "qualification__qualification_type",
                         "qualification__awarding_body")
-        .order_by(F("qualification__level").asc(nulls_last=True), "qualification__title")
+        .order_by(Coalesce("qualification__level", Value(99)), "qualification__title",
+                  "qualification__ref")
     )
+
+
+def membership_counts(module: Module) -> dict[str, int]:
+    """How many qualifications include the module: in all, as mandatory, as optional (one
+    query)."""
+    counts = QualificationModule.objects.filter(module=module).aggregate(
+        total=Count("pk"), mandatory=Count("pk", filter=Q(mandatory=True)),
+    )
+    return {**counts, "optional": counts["total"] - counts["mandatory"]}
+
+
+def membership_rows(memberships: list[QualificationModule],
+                    framework: Framework) -> list[MembershipRow]:
+    """The memberships with whether each qualification is mapped (one query)."""
     ids = [m.qualification_id for m in memberships]
     mapped = set(coverage.mapped_ids(framework).filter(qualification_id__in=ids)
-                 .values_list("qualification_id", flat=True))
+                 .values_list("qualification_id", flat=True)) if ids else set()
     return [MembershipRow(m.qualification, m.mandatory, m.qualification_id in mapped)
             for m in memberships]
+
+
+def in_a_mapped_qualification(module: Module, framework: Framework) -> bool:
+    """Whether any qualification that includes the module is mapped (one query)."""
+    return coverage.mapped_ids(framework).filter(qualification__memberships__module=module).exists()
 
 
 def module_areas_of(module: Module, framework: Framework, areas: list[AreaInfo]) -> set[int]:

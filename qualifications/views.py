@@ -58,10 +58,25 @@ def page_number(raw: str | None) -> int:
     return int(raw)
 
 
-def paginate(queryset: QuerySet, number: int, per_page: int = PER_PAGE) -> Page:
+class CountedPaginator(Paginator):
+    """A paginator told the number of rows, for lists whose count is already known (the
+    finder sums it from its facet counts) or is kept elsewhere: no ``COUNT(*)`` query."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @property
+    def count(self) -> int:
+        return self.known_count
+
+
+def paginate(queryset: QuerySet, number: int, per_page: int = PER_PAGE,
+             count: int | None = None) -> Page:
     """The page of ``per_page`` rows; past the last page is a 404 (an empty first page is
-    a page)."""
-    paginator = Paginator(queryset, per_page)
+    a page). ``count``, when known, saves counting the rows again."""
+    paginator = (Paginator(queryset, per_page) if count is None
+                 else CountedPaginator(queryset, per_page, count))
     if number > paginator.num_pages:
         raise Http404("There is no such page of results.")
     return paginator.page(number)
@@ -158,17 +173,18 @@ def finder(request: HttpRequest) -> HttpResponse:
         return render(request, "qualifications/finder.html", context, status=400)
 
     framework = filters.framework
-    results = filters.qs.with_related()
-    if framework is not None:
-        results = results.annotate(mapped=coverage.is_mapped(framework))
-    page = paginate(results, number)
+    page = paginate(filters.qs.with_related(), number, count=filters.count)
     ids = [q.pk for q in page.object_list]
+    # Mapped and covered for the page's 20 only (an annotation would test every result).
+    mapped = (set(coverage.mapped_ids(framework).filter(qualification_id__in=ids)
+                  .values_list("qualification_id", flat=True))
+              if framework is not None and ids else set())
     covered = (coverage.qualification_areas(ids, framework, filters.areas, mode=filters.mode)
                if framework is not None and ids else {})
     context.update({
         "page": page, "page_links": page_links(page),
         "results": [
-            Result(q, bool(getattr(q, "mapped", False)), len(covered.get(q.pk, ())))
+            Result(q, q.pk in mapped, len(covered.get(q.pk, ())))
             for q in page.object_list
         ],
         "total_areas": len(filters.areas), "chosen": _chosen(request, facets),
@@ -218,29 +234,46 @@ def qualification_detail(request: HttpRequest, ref: str) -> HttpResponse:
     })
 
 
+MEMBERSHIPS_PER_PAGE = 50  # a module can be part of a thousand qualifications
+
+
 @require_GET
 def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
-    """A module: the qualifications that include it and the areas it covers."""
+    """A module: the areas it covers and the qualifications that include it, 50 a page."""
     try:
         module = selectors.module_by_ref(_storable(ref))
     except Module.DoesNotExist:
         raise Http404("No module has this reference.") from None
+    errors = []
+    try:
+        number = page_number(request.GET.get("page"))
+    except ValueError as error:
+        errors.append((f"Page: {error}", "qualifications"))
+        number = 1
     framework = Framework.objects.default()
     areas = coverage.areas_of(framework)
-    memberships = selectors.qualifications_including(module, framework)
+    counts = selectors.membership_counts(module)
+    page = paginate(selectors.memberships_of(module), number, MEMBERSHIPS_PER_PAGE,
+                    count=counts["total"]) if not errors else None
+    memberships = selectors.membership_rows(list(page.object_list), framework) if page else []
     numbers = selectors.module_areas_of(module, framework, areas)
     return render(request, "qualifications/module_detail.html", {
         "module": module,
         "framework": framework,
+        "counts": counts,
+        "page": page,
+        "page_links": page_links(page) if page else [],
         "memberships": memberships,
+        "errors": errors,
         "areas": [(area, area.number in numbers) for area in areas],
         "areas_covered": len(numbers),
         # A judgement is published with a grid: a module of a mapped qualification has been
         # judged, so no area ticked means it covers none.
-        "judged": bool(numbers) or any(m.mapped for m in memberships),
+        "judged": bool(numbers) or (counts["total"] > 0
+                                    and selectors.in_a_mapped_qualification(module, framework)),
         "required_for": list(selectors.required_for(module)),
         "crumbs": [("Find a qualification", reverse("qualifications:finder")), (module.title, None)],
-    })
+    }, status=400 if errors else 200)
 
 
 # -- providers -------------------------------------------------------------------------

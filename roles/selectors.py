@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from commoncore import coverage
 from commoncore.coverage import AreaInfo
@@ -50,23 +50,50 @@ def schemes_with_counts() -> list[ClusterScheme]:
     )
 
 
-def clusters_with_counts(scheme: ClusterScheme) -> list[Cluster]:
-    """The scheme's clusters by name, annotated with their current roles (``n_roles``) and
-    the distinct qualifications linked to those roles (``n_qualifications``) and linked as
-    key (``n_key_qualifications``) (one query)."""
+def with_counts(clusters: QuerySet) -> QuerySet:
+    """The clusters annotated with their current roles (``n_roles``) and the distinct
+    qualifications linked to those roles (``n_qualifications``) and linked as key
+    (``n_key_qualifications``). Counting runs over the clusters given only: pass a page or
+    a short list, not a whole scheme."""
     links = "role_links__role__qualification_links"
-    return list(
-        Cluster.objects.filter(scheme=scheme)
-        .annotate(
-            n_roles=Count("role_links__role", filter=CURRENT_ROLE, distinct=True),
-            n_qualifications=Count(f"{links}__qualification", filter=CURRENT_ROLE, distinct=True),
-            n_key_qualifications=Count(
-                f"{links}__qualification", distinct=True,
-                filter=CURRENT_ROLE & Q(**{f"{links}__is_key": True}),
-            ),
-        )
-        .order_by("name")
+    return clusters.annotate(
+        n_roles=Count("role_links__role", filter=CURRENT_ROLE, distinct=True),
+        n_qualifications=Count(f"{links}__qualification", filter=CURRENT_ROLE, distinct=True),
+        n_key_qualifications=Count(
+            f"{links}__qualification", distinct=True,
+            filter=CURRENT_ROLE & Q(**{f"{links}__is_key": True}),
+        ),
     )
+
+
+def clusters_with_counts(scheme: ClusterScheme, ids: list[int] | None = None) -> list[Cluster]:
+    """The scheme's clusters (only those of ``ids`` when given) by name, with the counts
+    of :func:`with_counts` (one query)."""
+    clusters = Cluster.objects.filter(scheme=scheme)
+    if ids is not None:
+        clusters = clusters.filter(pk__in=ids)
+    return list(with_counts(clusters).order_by("name"))
+
+
+def find_clusters(scheme: ClusterScheme, search: str = "") -> QuerySet[Cluster]:
+    """The scheme's clusters whose names contain every word of ``search``, by name; page
+    this and count the page with :func:`clusters_with_counts`."""
+    clusters = Cluster.objects.filter(scheme=scheme)
+    for word in search.split()[:10]:
+        clusters = clusters.filter(name__icontains=word)
+    return clusters.order_by("name", "pk")
+
+
+def largest_clusters(scheme: ClusterScheme, limit: int) -> list[Cluster]:
+    """The scheme's ``limit`` clusters with the most current roles (then by name), with
+    the counts of :func:`with_counts` (one query: the choice is a subquery)."""
+    top = (
+        Cluster.objects.filter(scheme=scheme)
+        .annotate(n=Count("role_links", filter=Q(role_links__role__status=Role.Status.CURRENT)))
+        .order_by("-n", "name").values("pk")[:limit]
+    )
+    return sorted(with_counts(Cluster.objects.filter(pk__in=top)),
+                  key=lambda c: (-c.n_roles, c.name))
 
 
 def roles_with_counts(cluster: Cluster) -> list[Role]:
@@ -359,8 +386,7 @@ class RoleMove:
 
 def role_move(current: Role, target: Role, framework: Framework,
               areas: list[AreaInfo]) -> RoleMove:
-    """What a move from ``current`` to ``target`` needs (five queries, four when neither
-    role has a mapped key qualification):
+    """What a move from ``current`` to ``target`` needs (at most five queries):
 
     - the areas the target's mapped key qualifications cover and the current role's do
       not (possible coverage);
@@ -381,8 +407,8 @@ def role_move(current: Role, target: Role, framework: Framework,
     target_quals = {link.qualification_id: link for link in links if link.role_id == target.pk}
     mapped_ids = {link.qualification_id for link in links if link.mapped}
 
-    covered = (coverage.qualification_areas(sorted(mapped_ids), framework, areas)
-               if mapped_ids else {})
+    # Asked even with no mapped qualification, so that the page's queries are always the same.
+    covered = coverage.qualification_areas(sorted(mapped_ids), framework, areas)
     current_areas = frozenset(n for q in current_quals if q in mapped_ids for n in covered.get(q, ()))
     target_areas = frozenset(n for q in target_quals if q in mapped_ids for n in covered.get(q, ()))
     missing_numbers = target_areas - current_areas

@@ -6,6 +6,10 @@ unknown slug in the path is a 404; a bad query-string value is answered 400 with
 page's form and an error summary saying what was wrong.
 """
 
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_GET
 from commoncore import coverage
 from commoncore.models import Framework
 from qualifications.models import Region
+from qualifications.views import page_links, page_number, paginate
 from roles import selectors
 from roles.models import Cluster, ClusterScheme, Role
 
@@ -27,29 +32,60 @@ def _move_url(**params: str) -> str:
     return f"{reverse('roles:role-move')}?{urlencode(params)}"
 
 
+CLUSTERS_PER_PAGE = 50
+
+
+def _cluster_page(request: HttpRequest, scheme: ClusterScheme,
+                  errors: list[tuple[str, str]]) -> dict:
+    """A page of the scheme's clusters, searched by name (``q``), with their counts (three
+    queries: the count, the page, the page's figures). A bad page number adds an error;
+    a page past the last is a 404."""
+    search = request.GET.get("q", "").strip()
+    context: dict = {"search": search, "clusters": [], "page": None}
+    if "\x00" in search:
+        errors.append(("Search: type letters and words only", "q"))
+        return context
+    try:
+        number = page_number(request.GET.get("page"))
+    except ValueError as error:
+        errors.append((f"Page: {error}", "clusters"))
+        return context
+    page = paginate(selectors.find_clusters(scheme, search), number, CLUSTERS_PER_PAGE)
+    ids = [c.pk for c in page.object_list]
+    context.update({
+        "page": page, "page_links": page_links(page),
+        "clusters": selectors.clusters_with_counts(scheme, ids) if ids else [],
+    })
+    return context
+
+
 @require_GET
 def scheme_index(request: HttpRequest) -> HttpResponse:
-    """The ways of grouping roles, the default first, and the default scheme's clusters."""
+    """The ways of grouping roles, the default first, and the default scheme's clusters,
+    a page at a time, searchable by name."""
     schemes = selectors.schemes_with_counts()
     default = next((s for s in schemes if s.is_default), schemes[0] if schemes else None)
-    return render(request, "roles/scheme_index.html", {
-        "schemes": schemes,
-        "default": default,
-        "clusters": selectors.clusters_with_counts(default) if default else [],
-        "crumbs": [("Clusters", None)],
-    })
+    errors: list[tuple[str, str]] = []
+    context = {"schemes": schemes, "default": default, "scheme": default, "errors": errors,
+               "crumbs": [("Clusters", None)]}
+    if default is not None:
+        context.update(_cluster_page(request, default, errors))
+    return render(request, "roles/scheme_index.html", context, status=400 if errors else 200)
 
 
 @require_GET
 def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
-    """A scheme's clusters with their role, qualification and key-qualification counts."""
+    """A scheme's clusters with their role, qualification and key-qualification counts,
+    a page at a time, searchable by name."""
     chosen = get_object_or_404(ClusterScheme, slug=scheme)
-    return render(request, "roles/scheme_detail.html", {
-        "scheme": chosen,
-        "clusters": selectors.clusters_with_counts(chosen),
+    errors: list[tuple[str, str]] = []
+    context = {
+        "scheme": chosen, "errors": errors,
         "others": list(ClusterScheme.objects.exclude(pk=chosen.pk).order_by("-is_default", "name")),
         "crumbs": [_index_crumb(), (chosen.name, None)],
-    })
+        **_cluster_page(request, chosen, errors),
+    }
+    return render(request, "roles/scheme_detail.html", context, status=400 if errors else 200)
 
 
 @require_GET
@@ -128,41 +164,76 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "roles/role_detail.html", context, status=400 if errors else 200)
 
 
-def _role_choice(raw: str | None, roles: dict[str, Role], what: str, anchor: str,
-                 errors: list[tuple[str, str]]) -> Role | None:
-    """The role a ``from``/``to`` parameter names; absent is None (no error), empty or
-    unknown adds an error."""
+MATCHES_SHOWN = 20  # a role search step lists at most this many roles
+
+
+@dataclass(frozen=True)
+class RoleChoice:
+    """One side of a role move: the role chosen, or the roles a search matched."""
+
+    text: str  # what the reader typed (or the chosen role's title)
+    role: Role | None = None
+    matches: list[tuple[Role, str, str]] = field(default_factory=list)  # role, level, link
+    more: bool = False  # more roles match than are listed
+
+
+def _role_choice(request: HttpRequest, name: str, what: str, anchor: str,
+                 errors: list[tuple[str, str]]) -> RoleChoice:
+    """The role a ``from``/``to`` parameter names: a role's link name or its exact title
+    (ignoring case) chooses it; other words search titles and list the roles containing
+    them all, to choose one from, each a link that keeps the other side's choice. Absent is
+    no choice (no error); empty, or words no role title contains, add an error (one query,
+    two when searching)."""
+    raw = request.GET.get(name)
     if raw is None:
-        return None
-    if raw == "":
+        return RoleChoice("")
+    text = raw.strip()
+    if text == "":
         errors.append((f"Choose the {what}", anchor))
-        return None
-    role = roles.get(raw)
-    if role is None:
-        errors.append((f"There is no role “{raw}”: choose the {what} from the list", anchor))
-    return role
+        return RoleChoice("")
+    # Lower(title) is what the unique index on titles holds, so this is an index look-up.
+    role = (Role.objects.annotate(title_lower=Lower("title"))
+            .filter(Q(slug=text) | Q(title_lower=text.lower())).order_by("pk").first())
+    if role is not None:
+        return RoleChoice(role.title, role=role)
+    found = Role.objects.all()
+    for word in text.split()[:10]:
+        found = found.filter(title__icontains=word)
+    matches = list(found.order_by("title")[:MATCHES_SHOWN + 1])
+    if not matches:
+        errors.append((f"No role title contains “{text}”: check the spelling or type fewer "
+                       f"words of the {what}", anchor))
+        return RoleChoice(text)
+    def choose(role: Role) -> str:
+        query = request.GET.copy()
+        query[name] = role.slug
+        return f"?{query.urlencode()}"
+
+    return RoleChoice(text, matches=[(r, selectors.level_label(r.level), choose(r))
+                                     for r in matches[:MATCHES_SHOWN]],
+                      more=len(matches) > MATCHES_SHOWN)
 
 
 @require_GET
 def role_move(request: HttpRequest) -> HttpResponse:
-    """Pick a current and a target role; with both, what the move needs (DESIGN.md §4)."""
-    roles = list(Role.objects.order_by("title"))
-    by_slug = {r.slug: r for r in roles}
+    """Choose a current and a target role, by typing their titles (a search step lists
+    the roles that match, to choose one: there are too many roles for a drop-down list);
+    with both chosen, what the move needs (DESIGN.md §4)."""
     errors: list[tuple[str, str]] = []
-    current = _role_choice(request.GET.get("from"), by_slug, "current role", "current-role", errors)
-    target = _role_choice(request.GET.get("to"), by_slug, "target role", "target-role", errors)
-    if current is not None and current == target:
-        errors.append((f"Choose two different roles: both are {current.title}", "target-role"))
+    current = _role_choice(request, "from", "current role", "current-role", errors)
+    target = _role_choice(request, "to", "target role", "target-role", errors)
+    if current.role is not None and current.role == target.role:
+        errors.append((f"Choose two different roles: both are {current.role.title}", "target-role"))
     move = None
-    if current is not None and target is not None and not errors:
+    if current.role is not None and target.role is not None and not errors:
         framework = Framework.objects.default()
-        move = selectors.role_move(current, target, framework, coverage.areas_of(framework))
+        move = selectors.role_move(current.role, target.role, framework,
+                                   coverage.areas_of(framework))
     return render(request, "roles/role_move.html", {
-        "roles": [(r, selectors.level_label(r.level)) for r in roles],
-        "current": current,
-        "target": target,
-        "from_slug": request.GET.get("from", ""),
-        "to_slug": request.GET.get("to", ""),
+        "from_choice": current,
+        "to_choice": target,
+        "current": current.role,
+        "target": target.role,
         "errors": errors,
         "current_error": next((m for m, anchor in errors if anchor == "current-role"), ""),
         "target_error": next((m for m, anchor in errors if anchor == "target-role"), ""),

@@ -107,7 +107,7 @@ def test_role_move_from_a_role_page(new_page, world):
     page = new_page()
     page.goto("/roles/nursery-assistant/")
     page.get_by_role("link", name="Plan a move from this role").click()
-    page.get_by_label("Target role").select_option(value="nursery-nurse")
+    page.get_by_label("Target role").fill("Nursery Nurse")
     page.get_by_role("button", name="Compare the roles").click()
     main = page.locator("main").inner_text()
     assert "Safeguarding and promoting the welfare of the child" in main
@@ -121,6 +121,7 @@ PAGE_TYPES = [
     "/roles/nursery-nurse/", "/roles/nursery-nurse/?region=london",
     "/qualifications/100/0003/3/", "/modules/U-SAFE/", "/qualifications/?level=3&type=VRQ",
     "/qualifications/?level=99", "/role-move/", "/role-move/?from=nursery-assistant&to=nursery-nurse",
+    "/role-move/?from=nursery&to=nurse", "/clusters/?q=early", "/clusters/?page=x",
     "/providers/", "/common-core/",
 ]
 
@@ -144,6 +145,12 @@ def test_pages_work_without_javascript_and_print_without_navigation(browser, liv
         page.get_by_label(re.compile(r"^Level 2 \(")).check()
         page.get_by_role("button", name="Apply filters").click()
         assert "1 qualification match" in page.locator("main").inner_text()
+        # the role move's search step: words list the matching roles, a link chooses one
+        page.goto("/role-move/?from=nursery-assistant")
+        page.get_by_label("Target role").fill("nurse")
+        page.get_by_role("button", name="Compare the roles").click()
+        page.get_by_role("link", name="Nursery Nurse as the target role").click()
+        assert "From Nursery Assistant to Nursery Nurse" in page.locator("main").inner_text()
         page.goto("/roles/nursery-nurse/")
         page.emulate_media(media="print")
         assert not page.locator(".govuk-service-navigation").is_visible()

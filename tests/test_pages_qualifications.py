@@ -427,9 +427,9 @@ def test_module_page_queries_do_not_grow_with_its_qualifications(client, django_
 
     small, large = build(5), build(25)
     assert count_queries(client, module_url(small)) == count_queries(client, module_url(large))
-    # banner, module, default framework, areas, memberships, mapped ids, module areas,
-    # qualifications requiring it
-    with django_assert_max_num_queries(8):
+    # banner, module, default framework, areas, membership counts, the page of memberships,
+    # mapped ids of the page, module areas, qualifications requiring it
+    with django_assert_max_num_queries(9):
         response = client.get(module_url(large))
     assert response.status_code == 200
     assert len([r for r in rows(response) if "Mandatory" in r]) == 25
@@ -662,7 +662,11 @@ def test_sort_by_title_or_by_level(client):
 
 def test_scheme_parameter_switches_the_clusters_offered(client):
     default = ClusterSchemeFactory(is_default=True)
-    ClusterFactory(scheme=default, slug="early-years", name="Early Years")
+    early_years = ClusterFactory(scheme=default, slug="early-years", name="Early Years")
+    ClusterFactory(scheme=default, slug="empty", name="No roles yet")  # no results: not offered
+    nursery = RoleFactory()
+    RoleClusterFactory(role=nursery, cluster=early_years)
+    RoleQualificationFactory(role=nursery)
     other = ClusterSchemeFactory(slug="by-service", name="By service")
     service = ClusterFactory(scheme=other, slug="schools", name="Schools")
     qualification = QualificationFactory(title="School award")
