@@ -331,7 +331,7 @@ def check(client, w: World, query: Query, names=tuple(ORACLES)) -> None:
         expected = ORACLES[name](Oracle(w, query))
         params, _ = read_params(QueryDict(urlencode(query.params())))
         result = REPORTS[name].build(params)
-        assert result.main.rows == expected, (name, query)
+        assert list(result.main.rows) == expected, (name, query)
         # and what the user downloads: the same cells as text
         assert csv_rows(client, name, **query.params())[1:] == \
             [[str(cell) for cell in row] for row in expected], (name, query)

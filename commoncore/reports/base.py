@@ -3,9 +3,13 @@
 A report is a function of the cleaned parameters returning a :class:`Result`: a main
 table (the rows of DESIGN.md §5) and any summary tables, each made of plain strings and
 numbers, so that the page, the CSV and the XLSX all render the very same cells.
+
+A table with many rows holds them as :class:`Rows`: produced from the database only when
+iterated, a chunk at a time, so that a download streams them without ever holding them
+all, and the page keeps only the rows of the page it shows.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +19,21 @@ from commoncore.models import MappingReview
 from commoncore.reports.params import Params
 
 Cell = str | int
+Row = tuple[Cell, ...]
+
+#: the rows a database cursor fetches at a time when a table's rows are streamed
+CHUNK = 2000
+
+
+class Rows:
+    """A table's rows, produced by ``produce`` each time they are iterated (so iterating
+    twice asks the database twice): the rows of a large table are never all in memory."""
+
+    def __init__(self, produce: Callable[[], Iterator[Row]]):
+        self._produce = produce
+
+    def __iter__(self) -> Iterator[Row]:
+        return self._produce()
 
 
 @dataclass(frozen=True)
@@ -22,17 +41,23 @@ class Table:
     slug: str
     caption: str
     columns: list[str]
-    rows: list[tuple[Cell, ...]]
+    rows: Iterable[Row]
     #: headings shown on the page (the CSV header uses ``columns``)
     headings: list[str] = field(default_factory=list)
     #: indexes of the columns holding numbers (right-aligned on the page)
     numeric: frozenset[int] = frozenset()
     #: indexes of the rows that are totals (shown in bold)
     totals: frozenset[int] = frozenset()
+    #: for rows produced as a stream, whose positions are not known in advance: whether a
+    #: row is a total
+    total_row: Callable[[Row], bool] | None = None
 
     @property
     def labels(self) -> list[str]:
         return self.headings or self.columns
+
+    def is_total(self, index: int, row: Row) -> bool:
+        return index in self.totals or (self.total_row is not None and self.total_row(row))
 
 
 @dataclass(frozen=True)
@@ -53,6 +78,9 @@ class Chart:
     cells: list[list[tuple[float, str]]] = field(default_factory=list)
     #: a heatmap's key: sample values 0–1 and what they stand for (default: five shares)
     legend: list[tuple[float, str]] = field(default_factory=list)
+    #: a heatmap with one row per row of the main table, in its order: the page draws the
+    #: rows of the page of the table it shows
+    per_table_row: bool = False
 
 
 @dataclass(frozen=True)

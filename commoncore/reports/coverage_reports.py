@@ -1,10 +1,12 @@
 """Coverage: which areas mapped qualifications and their modules cover (DESIGN.md §4)."""
 
+from collections.abc import Iterator
+
 from django.db.models import QuerySet
 
 from commoncore import coverage
 from commoncore.coverage import Mode
-from commoncore.reports.base import Bar, Chart, Result, Table, report, share
+from commoncore.reports.base import CHUNK, Bar, Chart, Result, Row, Rows, Table, report, share
 from commoncore.reports.params import Params
 from iqf.lib.levels import level_code
 from qualifications.models import Module, QualificationModule
@@ -20,19 +22,26 @@ def mapped(params: Params) -> QuerySet:
         uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"))
 def coverage_report(params: Params) -> Result:
     areas = params.areas
-    qualifications = list(mapped(params).order_by("ref").values_list("pk", "ref", "title", "level"))
+    chosen = mapped(params)
     covered = coverage.qualification_areas(
-        mapped(params).values("pk"), params.framework, areas, mode=params.mode, rule=params.rule)
+        chosen.values("pk"), params.framework, areas, mode=params.mode, rule=params.rule)
     columns = ["ref", "title", "level", "areas_covered", *[f"area_{a.number}" for a in areas]]
     headings = ["Reference", "Title", "Level", "Areas covered",
                 *[f"{a.number}. {a.short_title}" for a in areas]]
-    rows, distribution = [], [0] * (len(areas) + 1)
-    for pk, ref, title, level in qualifications:
-        numbers = covered.get(pk, set())
+    total = chosen.count()
+    distribution = [0] * (len(areas) + 1)
+    for numbers in covered.values():
         distribution[len(numbers)] += 1
-        rows.append((ref, title, level_code(level), len(numbers),
-                     *["yes" if a.number in numbers else "no" for a in areas]))
-    total = len(rows)
+    distribution[0] = total - sum(distribution[1:])
+
+    def produce() -> Iterator[Row]:
+        for pk, ref, title, level in (chosen.order_by("ref").values_list("pk", "ref", "title", "level")
+                                      .iterator(chunk_size=CHUNK)):
+            numbers = covered.get(pk, set())
+            yield (ref, title, level_code(level), len(numbers),
+                   *["yes" if a.number in numbers else "no" for a in areas])
+
+    rows = Rows(produce)
     main = Table("coverage", "Mapped qualifications and the areas they cover", columns, rows,
                  headings=headings, numeric=frozenset({3}))
     summary = Table(

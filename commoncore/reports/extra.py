@@ -6,15 +6,15 @@ Each report counts in the database: one grouped query per table, whatever the da
 
 from statistics import median
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from commoncore.coverage import AreaInfo, Mode, Rule
 from commoncore.models import Attribute
-from commoncore.reports.base import Bar, Chart, Result, Table, report, share
+from commoncore.reports.base import Bar, Chart, Result, Rows, Table, report, share
 from commoncore.reports.coverage_reports import mapped, module_set
 from commoncore.reports.params import Params
 from iqf.lib.levels import Level, level_code
-from qualifications.models import QualificationModule
+from qualifications.models import Module, QualificationModule
 from roles.models import Cluster, RoleQualification
 
 EVERY_PARAMETER = ("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule")
@@ -194,7 +194,7 @@ def coverage_by_cluster(params: Params) -> Result:
             "Each cell is the share of the modules of a cluster's mapped qualifications that "
             "cover an area, written in the cell; darker cells are higher shares; a dash marks "
             "a cluster without modules.",
-            rows=names, columns=_area_labels(areas), cells=heat,
+            rows=names, columns=_area_labels(areas), cells=heat, per_table_row=True,
         ))
     return Result(main, charts=charts, notes=[
         "A cluster's qualifications are those linked, key or not, to any role in it; a "
@@ -267,6 +267,7 @@ def over_provision(params: Params) -> Result:
             columns=["Entry" if level == 0 else f"Level {level}" for level in LEVELS], cells=heat,
             legend=[(0.0, "No qualification"), (0.3, "Some qualifications"),
                     (1.0, f"At least twice the median ({_median_text(middle)})")],
+            per_table_row=True,
         ))
     return Result(main, summaries=[summary], charts=charts, notes=notes)
 
@@ -279,12 +280,20 @@ def over_provision(params: Params) -> Result:
         "the most modules.", uses=("scheme", "cluster", "level", "key_only"))
 def shared_modules(params: Params) -> Result:
     base = params.qualifications.values("pk")
-    modules = (QualificationModule.objects.filter(qualification__in=base).order_by()
-               .values("module_id", "module__ref", "module__title")
-               .annotate(n=Count("qualification", distinct=True),
-                         mandatory_in=Count("qualification", filter=Q(mandatory=True), distinct=True),
-                         optional_in=Count("qualification", filter=Q(mandatory=False), distinct=True))
-               .filter(n__gte=2).order_by("-n", "module__ref")[:TOP])
+    # Grouped by the module id alone (a membership names a qualification once, so plain
+    # counts are distinct ones); the module's reference and title are looked up only for
+    # the groups of two or more, after grouping.
+    memberships = QualificationModule.objects.order_by()
+    if not params.every_qualification:
+        memberships = memberships.filter(qualification__in=base)
+    module = Module.objects.filter(pk=OuterRef("module_id"))
+    modules = (memberships.values("module_id")
+               .annotate(n=Count("pk"), mandatory_in=Count("pk", filter=Q(mandatory=True)),
+                         optional_in=Count("pk", filter=Q(mandatory=False)))
+               .filter(n__gte=2)
+               .annotate(module__ref=Subquery(module.values("ref")),
+                         module__title=Subquery(module.values("title")))
+               .order_by("-n", "module__ref")[:TOP])
     rows = [(m["module__ref"], m["module__title"], m["n"], m["mandatory_in"], m["optional_in"])
             for m in modules]
     # QualificationModule joined to itself on the module, each pair once (a's ref before b's)
@@ -295,8 +304,9 @@ def shared_modules(params: Params) -> Result:
     ).order_by().values("qualification__ref", "qualification__title", f"{other}__ref", f"{other}__title")
         .annotate(shared=Count("module", distinct=True))
         .order_by("-shared", "qualification__ref", f"{other}__ref")[:TOP])
-    pair_rows = [(p["qualification__ref"], p["qualification__title"], p[f"{other}__ref"],
-                  p[f"{other}__title"], p["shared"]) for p in pairs]
+    # asked for only when the pairs are shown or downloaded, not for the modules' download
+    pair_rows = Rows(lambda: ((p["qualification__ref"], p["qualification__title"], p[f"{other}__ref"],
+                               p[f"{other}__title"], p["shared"]) for p in pairs))
     main = Table("shared-modules", f"Modules used by two or more qualifications, most used first "
                  f"(at most {TOP})", ["ref", "title", "qualifications", "mandatory_in", "optional_in"],
                  rows, headings=["Module", "Title", "Qualifications", "Mandatory in", "Optional in"],

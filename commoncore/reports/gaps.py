@@ -1,9 +1,10 @@
 """Gaps: the areas a role's key qualifications miss, and the levels a cluster misses."""
 
 from collections import defaultdict
+from collections.abc import Iterator
 
 from commoncore import coverage
-from commoncore.reports.base import Result, Table, report
+from commoncore.reports.base import CHUNK, Result, Row, Rows, Table, report
 from commoncore.reports.params import Params
 from iqf.lib.levels import level_code
 from roles.models import Cluster, Role, RoleCluster, RoleQualification
@@ -13,13 +14,12 @@ from roles.models import Cluster, Role, RoleCluster, RoleQualification
         "Which areas no mapped key qualification of each role covers.",
         uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"))
 def role_gaps(params: Params) -> Result:
-    rows: list[tuple] = []
+    rows: Rows | list[Row] = []
+    total = gaps = 0
     if params.scheme is not None:
         links = RoleCluster.objects.filter(cluster__scheme=params.scheme)
         if params.cluster is not None:
             links = links.filter(cluster=params.cluster)
-        roles = list(Role.objects.filter(pk__in=links.values("role_id"))
-                     .order_by("title").values_list("pk", "title"))
         clusters: dict[int, list[str]] = defaultdict(list)
         for role_id, name in (RoleCluster.objects.filter(cluster__scheme=params.scheme,
                                                          role_id__in=links.values("role_id"))
@@ -38,26 +38,36 @@ def role_gaps(params: Params) -> Result:
         covered = coverage.qualification_areas(mapped_keys_set, params.framework, params.areas,
                                                mode=params.mode, rule=params.rule)
         numbers = [a.number for a in params.areas]
-        for role_id, title in roles:
-            mapped_keys = keys[role_id] & mapped
-            reached = set().union(*(covered.get(q, set()) for q in mapped_keys))
-            missing = [n for n in numbers if n not in reached]
-            if not keys[role_id]:
-                note = "no key qualification"
-            elif not mapped_keys:
-                note = "no key qualification mapped yet"
-            else:
-                note = ""
-            rows.append((";".join(clusters[role_id]), title,
-                         len(keys[role_id]), len(mapped_keys),
-                         ";".join(str(n) for n in missing), note))
+
+        def missing(role_id: int) -> list[int]:
+            reached = set().union(*(covered.get(q, set()) for q in keys[role_id] & mapped))
+            return [n for n in numbers if n not in reached]
+
+        # every role is counted for the note; the rows themselves are produced as read
+        in_scheme = Role.objects.filter(pk__in=links.values("role_id"))
+        total = len(clusters)
+        gaps = sum(1 for role_id in clusters if missing(role_id))
+
+        def produce() -> Iterator[Row]:
+            for role_id, title in (in_scheme.order_by("title").values_list("pk", "title")
+                                   .iterator(chunk_size=CHUNK)):
+                mapped_keys = keys[role_id] & mapped
+                if not keys[role_id]:
+                    note = "no key qualification"
+                elif not mapped_keys:
+                    note = "no key qualification mapped yet"
+                else:
+                    note = ""
+                yield (";".join(clusters[role_id]), title, len(keys[role_id]), len(mapped_keys),
+                       ";".join(str(n) for n in missing(role_id)), note)
+
+        rows = Rows(produce)
     main = Table("role-gaps", "Areas no mapped key qualification of the role covers",
                  ["clusters", "role", "key_qualifications", "mapped_key_qualifications",
                   "missing_areas", "note"], rows,
                  headings=["Clusters", "Role", "Key qualifications", "Mapped key qualifications",
                            "Missing areas", "Note"], numeric=frozenset({2, 3}))
-    gaps = sum(1 for r in rows if r[4])
-    return Result(main, notes=[f"{gaps} of {len(rows)} roles miss at least one area."])
+    return Result(main, notes=[f"{gaps} of {total} roles miss at least one area."])
 
 
 @report("level-gaps", "Level gaps",

@@ -129,6 +129,12 @@ class Params:
     rule: Rule
     qualifications: QuerySet
 
+    @property
+    def every_qualification(self) -> bool:
+        """Whether the base set is every qualification (no cluster, level or key-only
+        filter), so that a query need not restrict to it."""
+        return self.cluster is None and self.level is None and not self.key_only
+
     def query(self) -> dict[str, str]:
         """The parameters as a query string would give them (defaults left out)."""
         pairs = {
