@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS := iqf/static/govuk/iqf.css
 
-.PHONY: run setup test lint serve clean-db chromium assets
+.PHONY: run setup test lint serve clean-db chromium wrk tools assets bench
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,31 @@ run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 ## Lint, check for missing migrations, run the whole suite (browser tests included).
-test: $(STAMP) $(ASSETS) chromium
+test: $(STAMP) $(ASSETS) tools
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+
+## The benchmark at K times the source's size (make bench K=100 [DATABASE_URL=postgres://…]
+## [LOAD=60]): one table of figures, floors and ratios, written to benchmarks/.
+K ?= 1
+LOAD ?= 60
+bench: $(STAMP) $(ASSETS) wrk
+	$(PY) manage.py benchmark --scale $(K) --load-seconds $(LOAD) $(BENCH_OPTIONS)
+
+## What the tests and the benchmark drive: Debian's Chromium and wrk (installed as root).
+tools: chromium wrk
+
+wrk:
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's wrk for the load test"; \
+		apt-get install -y -qq wrk >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; \
+	else echo "No wrk and no way to install it: the benchmark will skip its load test."; fi
 
 ## Debian's Chromium for the browser tests (Playwright never downloads a browser here).
 chromium:

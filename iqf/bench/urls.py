@@ -1,0 +1,16 @@
+"""The site's URLs plus the framework floor: a view that returns a fixed response through
+the same middleware, without templates or queries."""
+
+from django.http import HttpRequest, HttpResponse
+from django.urls import path
+
+from iqf.urls import urlpatterns as site
+
+FLOOR_PATH = "/__benchmark__/floor/"
+
+
+def floor(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(b"ok", content_type="text/plain")
+
+
+urlpatterns = [path(FLOOR_PATH.strip("/") + "/", floor), *site]
