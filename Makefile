@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS := iqf/static/govuk/iqf.css
 
-.PHONY: run setup test lint serve clean-db chromium wrk tools assets bench
+.PHONY: run setup test lint serve clean-db chromium wrk tools assets bench serve-prod
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,22 @@ test: $(STAMP) $(ASSETS) tools
 	$(VENV)/bin/ruff check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+## Production settings on loopback: make serve-prod DATABASE_URL=postgres://USER@HOST/DB
+## (gunicorn, 4 workers, whitenoise, persistent connections, plain HTTP on 127.0.0.1:8000,
+## so the deployment check warns only that HTTPS is not enforced).
+## Without SECRET_KEY a random one is made for this run (sessions end when it stops).
+PROD_ENV = DJANGO_ENV=production SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
+	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}
+serve-prod: $(STAMP) $(ASSETS)
+	@test -n "$(DATABASE_URL)" || { echo "make serve-prod needs DATABASE_URL=postgres://…"; exit 2; }
+	export $(PROD_ENV) && \
+	$(PY) manage.py check --deploy --fail-level ERROR && \
+	$(PY) manage.py migrate --noinput && \
+	$(PY) manage.py collectstatic --noinput -v 0 && \
+	exec $(VENV)/bin/gunicorn iqf.wsgi --workers 4 --bind 127.0.0.1:8000 \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -21,7 +21,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -119,14 +119,14 @@ def _without_page(query: QueryDict) -> str:
     return query.urlencode()
 
 
-@require_GET
+@require_safe
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {
         "reports": list(REPORTS.values()), "crumbs": [("Reports", None)],
     })
 
 
-@require_GET
+@require_safe
 def page(request: HttpRequest, name: str) -> HttpResponse:
     """The report's notes, charts and tables; the main table one page at a time."""
     report = _report(name)
@@ -183,7 +183,7 @@ def _csv_lines(table: Table) -> Iterator[str]:
         yield writer.writerow([neutralise(c) for c in row])
 
 
-@require_GET
+@require_safe
 def download_csv(request: HttpRequest, name: str, table: str | None = None) -> HttpResponse:
     found = _result(request, name)
     if isinstance(found, HttpResponse):
@@ -195,7 +195,7 @@ def download_csv(request: HttpRequest, name: str, table: str | None = None) -> H
     return response
 
 
-@require_GET
+@require_safe
 def download_xlsx(request: HttpRequest, name: str, table: str | None = None) -> HttpResponse:
     found = _result(request, name)
     if isinstance(found, HttpResponse):

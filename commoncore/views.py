@@ -3,13 +3,13 @@
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Area, Element, Framework
 
 
-@require_GET
+@require_safe
 def framework(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """A framework's areas (and elements), with how many mapped qualifications cover each."""
     frameworks = list(Framework.objects.order_by("-is_default", "name"))

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,5 +10,6 @@ urlpatterns = [
     path("", include("qualifications.urls")),
     path("", include("commoncore.urls")),
     path("reports/", include("commoncore.report_urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
+    path("health/", views.health, name="health"),
 ]

@@ -1,9 +1,11 @@
-"""Site-wide pages: the home page."""
+"""Site-wide pages: the home page and the health check."""
 
+from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
@@ -13,7 +15,7 @@ from roles.models import ClusterScheme
 HOME_CLUSTERS = 10  # the home page shows the largest clusters; the clusters pages list all
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     """Search, the default scheme's largest clusters (a scheme can have a thousand: the
     full, searchable list is a link away), and the Common Core at a glance."""
@@ -32,3 +34,16 @@ def home(request: HttpRequest) -> HttpResponse:
         "scheme": scheme, "clusters": clusters, "framework": framework, "mapped": mapped,
         "glance": glance,
     })
+
+
+@never_cache
+@require_safe
+def health(request: HttpRequest) -> HttpResponse:
+    """For a load balancer or process monitor: 200 when the database answers, else 503."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return HttpResponse("database unavailable\n", status=503, content_type="text/plain")
+    return HttpResponse("ok\n", content_type="text/plain")

@@ -14,7 +14,7 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
@@ -152,7 +152,7 @@ def _errors(form_errors: dict, page_error: str) -> list[tuple[str, str]]:
     return errors
 
 
-@require_GET
+@require_safe
 def finder(request: HttpRequest) -> HttpResponse:
     """Search and filter qualifications, 20 a page, with counts for every facet value."""
     filters = QualificationFilter(request.GET, queryset=Qualification.objects.all())
@@ -205,7 +205,7 @@ def _storable(ref: str) -> str:
     return ref
 
 
-@require_GET
+@require_safe
 def qualification_detail(request: HttpRequest, ref: str) -> HttpResponse:
     """Everything recorded about a qualification, its modules and their Common Core areas."""
     framework = Framework.objects.default()
@@ -237,7 +237,7 @@ def qualification_detail(request: HttpRequest, ref: str) -> HttpResponse:
 MEMBERSHIPS_PER_PAGE = 50  # a module can be part of a thousand qualifications
 
 
-@require_GET
+@require_safe
 def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
     """A module: the areas it covers and the qualifications that include it, 50 a page."""
     try:
@@ -279,7 +279,7 @@ def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
 # -- providers -------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def provider_directory(request: HttpRequest) -> HttpResponse:
     """Providers by region, each with the qualifications it offers."""
     filters = ProviderFilter(request.GET, queryset=selectors.providers_for_directory())

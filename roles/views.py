@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
@@ -59,7 +59,7 @@ def _cluster_page(request: HttpRequest, scheme: ClusterScheme,
     return context
 
 
-@require_GET
+@require_safe
 def scheme_index(request: HttpRequest) -> HttpResponse:
     """The ways of grouping roles, the default first, and the default scheme's clusters,
     a page at a time, searchable by name."""
@@ -73,7 +73,7 @@ def scheme_index(request: HttpRequest) -> HttpResponse:
     return render(request, "roles/scheme_index.html", context, status=400 if errors else 200)
 
 
-@require_GET
+@require_safe
 def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     """A scheme's clusters with their role, qualification and key-qualification counts,
     a page at a time, searchable by name."""
@@ -88,7 +88,7 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     return render(request, "roles/scheme_detail.html", context, status=400 if errors else 200)
 
 
-@require_GET
+@require_safe
 def cluster_detail(request: HttpRequest, scheme: str, cluster: str) -> HttpResponse:
     """A cluster's current roles by level, and where the same roles sit in other schemes."""
     try:
@@ -108,7 +108,7 @@ def cluster_detail(request: HttpRequest, scheme: str, cluster: str) -> HttpRespo
     })
 
 
-@require_GET
+@require_safe
 def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A role's pathway ladder, the Common Core coverage of its key qualifications and its
     gaps, nearby roles, and providers of its key qualifications (by region)."""
@@ -214,7 +214,7 @@ def _role_choice(request: HttpRequest, name: str, what: str, anchor: str,
                       more=len(matches) > MATCHES_SHOWN)
 
 
-@require_GET
+@require_safe
 def role_move(request: HttpRequest) -> HttpResponse:
     """Choose a current and a target role, by typing their titles (a search step lists
     the roles that match, to choose one: there are too many roles for a drop-down list);

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
 from django.db.models import Count
+from django.urls import reverse
 
 from commoncore.reports import REPORTS
 from iqf.lib.levels import level_code
@@ -63,13 +64,13 @@ def report_targets() -> list[Target]:
 
 
 ADMIN_CHANGELISTS = [
-    ("qualifications", "/admin/qualifications/qualification/"),
-    ("modules", "/admin/qualifications/module/"),
-    ("roles", "/admin/roles/role/"),
-    ("providers", "/admin/qualifications/provider/"),
-    ("mapping reviews", "/admin/commoncore/mappingreview/"),
+    ("qualifications", "qualifications_qualification"),
+    ("modules", "qualifications_module"),
+    ("roles", "roles_role"),
+    ("providers", "qualifications_provider"),
+    ("mapping reviews", "commoncore_mappingreview"),
 ]
 
 
 def admin_targets() -> list[Target]:
-    return [Target("admin", name, url) for name, url in ADMIN_CHANGELISTS]
+    return [Target("admin", name, reverse(f"admin:{model}_changelist")) for name, model in ADMIN_CHANGELISTS]
