@@ -245,3 +245,20 @@ def test_shared_modules_floor(world):
              for kind, ref_a, title_a, ref_b, title_b, shared, _, _ in rows if kind == "pair"]
     assert modules[:TOP] == report_rows("shared-modules")
     assert pairs[:TOP] == report_rows("shared-modules", "pairs")
+
+
+def test_shared_modules_floor_ranks_no_pairs_beyond_the_pairing_limit(world, monkeypatch):
+    from commoncore.reports import extra
+    from iqf.bench import floors as floor_module
+    from qualifications.models import QualificationModule
+
+    users: dict[int, int] = {}
+    for module_id in QualificationModule.objects.values_list("module_id", flat=True):
+        users[module_id] = users.get(module_id, 0) + 1
+    pairings = sum(n * (n - 1) // 2 for n in users.values())
+    for limit, ranked in [(pairings, True), (pairings - 1, False)]:
+        monkeypatch.setattr(extra, "PAIRINGS_LIMIT", limit)
+        monkeypatch.setattr(floor_module, "PAIRINGS_LIMIT", limit)
+        pairs = [row for row in floor_rows("shared-modules") if row[0] == "pair"]
+        assert bool(pairs) == ranked
+        assert len(pairs) == len(report_rows("shared-modules", "pairs"))

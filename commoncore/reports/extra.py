@@ -6,7 +6,7 @@ Each report counts in the database: one grouped query per table, whatever the da
 
 from statistics import median
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
 from commoncore.coverage import AreaInfo, Mode, Rule
 from commoncore.models import Attribute
@@ -21,6 +21,9 @@ EVERY_PARAMETER = ("scheme", "cluster", "framework", "level", "key_only", "cover
 LEVELS: list[int] = [value for value, _ in Level.choices]
 NOT_LEVELLED = "not levelled"
 TOP = 50
+#: Ranking pairs of qualifications costs about a microsecond per pairing (two qualifications
+#: holding one module): beyond this many the pairs are not ranked on request.
+PAIRINGS_LIMIT = 1_000_000
 
 
 # -- which modules cover an area, as subqueries ------------------------------------------
@@ -296,6 +299,10 @@ def shared_modules(params: Params) -> Result:
                .order_by("-n", "module__ref")[:TOP])
     rows = [(m["module__ref"], m["module__title"], m["n"], m["mandatory_in"], m["optional_in"])
             for m in modules]
+    # How many (qualification, qualification, module) pairings the pairs below would rank:
+    # at a national scale, with modules in hundreds of qualifications, tens of millions.
+    pairings = (memberships.values("module_id").annotate(n=Count("pk")).filter(n__gte=2)
+                .aggregate(pairings=Sum(F("n") * (F("n") - 1) / 2)))["pairings"] or 0
     # QualificationModule joined to itself on the module, each pair once (a's ref before b's)
     other = "module__memberships__qualification"
     pairs = (QualificationModule.objects.filter(
@@ -305,14 +312,21 @@ def shared_modules(params: Params) -> Result:
         .annotate(shared=Count("module", distinct=True))
         .order_by("-shared", "qualification__ref", f"{other}__ref")[:TOP])
     # asked for only when the pairs are shown or downloaded, not for the modules' download
+    ranked = pairings <= PAIRINGS_LIMIT
     pair_rows = Rows(lambda: ((p["qualification__ref"], p["qualification__title"], p[f"{other}__ref"],
-                               p[f"{other}__title"], p["shared"]) for p in pairs))
+                               p[f"{other}__title"], p["shared"]) for p in (pairs if ranked else [])))
     main = Table("shared-modules", f"Modules used by two or more qualifications, most used first "
                  f"(at most {TOP})", ["ref", "title", "qualifications", "mandatory_in", "optional_in"],
                  rows, headings=["Module", "Title", "Qualifications", "Mandatory in", "Optional in"],
                  numeric=frozenset({2, 3, 4}))
-    summary = Table("pairs", f"Pairs of qualifications sharing the most modules (at most {TOP})",
+    notes = [] if ranked else [
+        f"The pairs of qualifications sharing the most modules are ranked for selections whose "
+        f"shared modules pair qualifications at most {PAIRINGS_LIMIT:,} times; these qualifications' "
+        f"shared modules pair them {pairings:,} times, too many to rank while you wait. Choose a "
+        f"cluster, a level or key qualifications only to see the pairs."]
+    summary = Table("pairs", f"Pairs of qualifications sharing the most modules (at most {TOP})"
+                    + ("" if ranked else ": not ranked for a selection this large"),
                     ["ref_a", "title_a", "ref_b", "title_b", "shared_modules"], pair_rows,
                     headings=["Qualification", "Title", "Qualification", "Title", "Shared modules"],
                     numeric=frozenset({4}))
-    return Result(main, summaries=[summary])
+    return Result(main, summaries=[summary], notes=notes)

@@ -23,7 +23,7 @@ from django.db import connection
 from django.db.models import Model
 
 from commoncore.models import PUBLISHED_STATUSES, Area, Attribute, Framework, MappingReview
-from commoncore.reports.extra import TOP  # how many modules and pairs shared-modules lists
+from commoncore.reports.extra import PAIRINGS_LIMIT, TOP  # what shared-modules lists
 from iqf.lib.levels import Level, level_code
 from qualifications.models import Module, Qualification, QualificationModule
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
@@ -411,11 +411,17 @@ def _shared_modules() -> str:
 
     Pairs sharing one module are by far the most numerous, and only matter when fewer than
     TOP pairs share two or more: only then are they looked at (a condition the database
-    checks once, before starting on them)."""
+    checks once, before starting on them). Like the report, it ranks no pairs when the
+    shared modules pair qualifications more than PAIRINGS_LIMIT times."""
     pair = "a.{qm.qualification}, b.{qm.qualification}"
     return f"""
-WITH pairs AS (
+WITH pairings AS (
+    SELECT COALESCE(SUM(n * (n - 1) / 2), 0) AS p
+    FROM (SELECT COUNT(*) AS n FROM {{qm}} GROUP BY {{qm.module}} HAVING COUNT(*) >= 2) used
+),
+pairs AS (
     SELECT a.{{qm.qualification}} AS x, b.{{qm.qualification}} AS y, COUNT(*) AS shared{PAIRS}
+    WHERE (SELECT p FROM pairings) <= :pairings_limit
     GROUP BY {pair}
     HAVING COUNT(*) >= 2
 ),
@@ -424,7 +430,7 @@ candidates AS (
     WHERE (SELECT COUNT(*) FROM pairs) >= :top
     UNION ALL
     SELECT {pair}, COUNT(*){PAIRS}
-    WHERE (SELECT COUNT(*) FROM pairs) < :top
+    WHERE (SELECT COUNT(*) FROM pairs) < :top AND (SELECT p FROM pairings) <= :pairings_limit
     GROUP BY {pair}
 )
 SELECT * FROM (
@@ -466,7 +472,7 @@ def floors() -> dict[str, Floor]:
     numbers = [number for _, number in areas]
     values = {
         "scheme": scheme, "framework": framework, "published": [str(s) for s in PUBLISHED_STATUSES],
-        "areas": [pk for pk, _ in areas], "true": True, "top": TOP,
+        "areas": [pk for pk, _ in areas], "true": True, "top": TOP, "pairings_limit": PAIRINGS_LIMIT,
         **{f"area_{number}": pk for pk, number in areas},
     }
     templates = {
