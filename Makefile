@@ -48,6 +48,7 @@ test: $(STAMP) $(ASSETS) tools
 ## so the deployment check warns only that HTTPS is not enforced).
 ## Without SECRET_KEY a random one is made for this run (sessions end when it stops).
 PROD_ENV = DJANGO_ENV=production SECURE_SSL_REDIRECT=$${SECURE_SSL_REDIRECT:-false} \
+	PROXY_COUNT=$${PROXY_COUNT:-0} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-127.0.0.1,localhost} \
 	SECRET_KEY=$${SECRET_KEY:-$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')}
 serve-prod: $(STAMP) $(ASSETS)

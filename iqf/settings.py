@@ -6,6 +6,7 @@ refuses to start without SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL.
 
 import os
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "csp",
+    "axes",
     "qualifications",
     "roles",
     "commoncore",
@@ -90,6 +92,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last, as django-axes requires: turns a locked-out sign-in into its lockout page
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # first: refuses a locked-out sign-in before the password is checked
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "iqf.urls"
@@ -184,6 +194,26 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in (
     "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
     "microphone", "midi", "payment", "usb", "xr-spatial-tracking")}
+
+# Sign-in throttling (django-axes): five failures for a username from one address lock that
+# pair out for 15 minutes; a success clears the count. Behind PROXY_COUNT reverse proxies
+# (1 by default in production), the client's address is the one the outermost proxy put
+# in X-Forwarded-For, so a forged header from the client changes nothing.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+try:
+    PROXY_COUNT = int(env_str("PROXY_COUNT", "1" if PRODUCTION else "0"))
+except ValueError:
+    raise ImproperlyConfigured("PROXY_COUNT must be a whole number of proxies") from None
+if PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
+    AXES_IPWARE_PROXY_ORDER = "right-most"
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # Signed-in sessions end after 30 minutes without a request (renewed at most once a minute:
 # iqf.lib.sessions) and 12 hours after sign-in.

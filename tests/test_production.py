@@ -26,7 +26,8 @@ SECRET = "a-production-secret-of-fifty-characters-or-more-0123456789"
 def production_env(tmp_path, **changes: str | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if key not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "ADMIN_PATH",
-                          "SECURE_SSL_REDIRECT", "CONN_MAX_AGE"}}
+                          "SECURE_SSL_REDIRECT", "CONN_MAX_AGE", "PROXY_COUNT",
+                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(DJANGO_ENV="production", SECRET_KEY=SECRET, ALLOWED_HOSTS="iqf.example.org",
                DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}")
     for key, value in changes.items():
@@ -214,3 +215,71 @@ def test_health_says_unavailable_when_the_database_does_not(client, monkeypatch)
     response = client.get("/health/")
     assert response.status_code == 503
     assert b"database unavailable" in response.content
+
+
+# -- sign-in throttling -------------------------------------------------------------------
+
+
+def sign_in(client, username: str, password: str, **extra):
+    return client.post(reverse("admin:login"), {"username": username, "password": password}, **extra)
+
+
+@pytest.mark.django_db
+def test_five_failed_sign_ins_lock_that_username_from_that_address(client, make_user):
+    make_user(username="clerk", password="right-password", is_staff=True)
+    for _ in range(4):
+        assert sign_in(client, "clerk", "wrong").status_code == 200  # the form again
+    locked = sign_in(client, "clerk", "wrong")
+    assert locked.status_code == 429
+    assert "Too many failed sign-ins" in locked.content.decode()
+    assert "15 minutes" in locked.content.decode()
+    # the right password does not get through while locked, and no session is made
+    assert sign_in(client, "clerk", "right-password").status_code == 429
+    assert not Session.objects.exists()
+    # another address, or another username from this one, is not locked
+    assert sign_in(client, "clerk", "right-password", REMOTE_ADDR="10.0.0.9").status_code == 302
+    make_user(username="other", password="right-password", is_staff=True)
+    assert sign_in(client, "other", "right-password").status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_success_clears_the_failures(client, make_user):
+    make_user(username="clerk", password="right-password", is_staff=True)
+    for _ in range(4):
+        sign_in(client, "clerk", "wrong")
+    assert sign_in(client, "clerk", "right-password").status_code == 302
+    client.logout()
+    for _ in range(4):
+        assert sign_in(client, "clerk", "wrong").status_code == 200
+    assert sign_in(client, "clerk", "right-password").status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_lock_ends_after_the_cool_off(client, make_user):
+    from axes.models import AccessAttempt
+
+    make_user(username="clerk", password="right-password", is_staff=True)
+    for _ in range(5):
+        sign_in(client, "clerk", "wrong")
+    assert sign_in(client, "clerk", "right-password").status_code == 429
+    AccessAttempt.objects.update(attempt_time=timezone.now() - timezone.timedelta(minutes=16))
+    assert sign_in(client, "clerk", "right-password").status_code == 302
+
+
+@pytest.mark.django_db
+def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(client, make_user, settings):
+    """One proxy in front: the client's address is the last in X-Forwarded-For (the one the
+    proxy added); what the client wrote there itself does not count."""
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_PROXY_ORDER = "right-most"
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    make_user(username="clerk", password="right-password", is_staff=True)
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for n in range(5):
+        # an attacker forging a new address in each request, behind the same real address
+        sign_in(client, "clerk", "wrong", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.7", **proxy)
+    assert sign_in(client, "clerk", "right-password",
+                   HTTP_X_FORWARDED_FOR="10.9.9.99, 203.0.113.7", **proxy).status_code == 429
+    # another client behind the same proxy is not locked
+    assert sign_in(client, "clerk", "right-password",
+                   HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code == 302
