@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS := iqf/static/govuk/iqf.css
 
-.PHONY: run setup test lint serve clean-db chromium wrk tools assets bench serve-prod
+.PHONY: run setup test lint serve clean-db chromium wrk tools assets bench serve-prod backup restore
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,16 @@ serve-prod: $(STAMP) $(ASSETS)
 	$(PY) manage.py collectstatic --noinput -v 0 && \
 	exec $(VENV)/bin/gunicorn iqf.wsgi --workers 4 --bind 127.0.0.1:8000 \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1
+
+## A consistent copy of the whole database in backups/ (or FILE=path): SQLite's online
+## backup, or pg_dump with DATABASE_URL set.
+backup: $(STAMP)
+	$(PY) manage.py backup $(FILE)
+
+## Replace the whole database with a backup: make restore FILE=backups/iqf-….sqlite3
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "make restore needs FILE=path/to/backup"; exit 2; }
+	$(PY) manage.py restore $(FILE)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
