@@ -204,6 +204,8 @@ AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/lockout.html"
+# Locks are cleared from the command line (manage.py axes_reset_username NAME), not the admin.
+AXES_ENABLE_ADMIN = False
 try:
     PROXY_COUNT = int(env_str("PROXY_COUNT", "1" if PRODUCTION else "0"))
 except ValueError:

@@ -1277,3 +1277,48 @@ def test_clerk_removes_a_module_from_a_qualification_and_history_keeps_it(clerk)
     assert Module.objects.filter(pk=removed.module_id).exists()
     gone = removed.history.latest()
     assert (gone.history_type, gone.history_user) == ("-", clerk)
+
+
+# -- two people editing one record ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("label", "make", "field"), [
+    ("qualifications.qualification", lambda: QualificationFactory(title="Original"), "title"),
+    ("qualifications.module", lambda: ModuleFactory(title="Original"), "title"),
+    ("roles.role", lambda: RoleFactory(title="Original"), "title"),
+])
+def test_the_later_of_two_saves_from_forms_opened_together_is_refused(clerk, label, make, field):
+    record = make()
+    other = person("Data clerk")
+    first, second = client_for(clerk), client_for(other)
+    url = admin_url(label, "change", record.pk)
+    first_data, second_data = form_data(first.get(url)), form_data(second.get(url))
+
+    assert first.post(url, {**first_data, field: "First edit"}).status_code == 302
+    refused = second.post(url, {**second_data, field: "Second edit"})
+
+    assert refused.status_code == 200
+    page = text(refused)
+    assert f"was changed by {clerk.username} at" in page
+    assert "Nothing you entered has been saved" in page
+    record.refresh_from_db()
+    assert getattr(record, field) == "First edit"
+    assert record.history.count() == 2  # created, the first edit; nothing from the second
+    # opened again, the second person's form saves
+    again = form_data(second.get(url))
+    assert second.post(url, {**again, field: "Second edit"}).status_code == 302
+    record.refresh_from_db()
+    assert getattr(record, field) == "Second edit"
+
+
+def test_a_change_form_posted_without_its_opening_time_is_refused(clerk):
+    qualification = QualificationFactory(title="Original")
+    client = client_for(clerk)
+    url = admin_url("qualifications.qualification", "change", qualification.pk)
+    data = form_data(client.get(url))
+    del data["iqf_loaded_at"]
+    refused = client.post(url, {**data, "title": "Forged"})
+    assert refused.status_code == 200
+    assert "sent without the time it was opened" in text(refused)
+    qualification.refresh_from_db()
+    assert qualification.title == "Original"

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
 from simple_history.admin import SimpleHistoryAdmin
@@ -52,6 +53,49 @@ def count_of(rows: QuerySet) -> Subquery:
                     output_field=IntegerField())
 
 
+STALE_FIELD = "iqf_loaded_at"
+
+
+def _stamp(moment) -> str:
+    return moment.isoformat() if moment is not None else ""
+
+
+def guard_against_stale_edits(form_class: type[forms.ModelForm], obj) -> type[forms.ModelForm]:
+    """The change form with the record's last-saved time, as loaded, in a hidden field: a
+    save is refused when the record has been saved since (another tab, another person),
+    instead of overwriting that save. The check reads the row locked (the admin saves in a
+    transaction), so two saves racing cannot both pass it."""
+
+    def clean(self):
+        cleaned = super(guarded, self).clean()
+        if not self.cleaned_data.get(STALE_FIELD):
+            raise forms.ValidationError("The form was sent without the time it was opened, so it "
+                                        "cannot be checked against later changes: open it again.",
+                                        code="unstamped")
+        model = type(self.instance)
+        current = (model._default_manager.select_for_update().filter(pk=self.instance.pk)
+                   .values_list("updated_at", flat=True).first())
+        if current is not None and self.cleaned_data.get(STALE_FIELD) != _stamp(current):
+            who = ""
+            history = getattr(self.instance, "history", None)
+            latest = history.select_related("history_user").first() if history is not None else None
+            if latest is not None and latest.history_user is not None:
+                who = f" by {latest.history_user.get_username()}"
+            when = timezone.localtime(current).strftime("%H:%M on %d %B %Y")
+            raise forms.ValidationError(
+                f"This {model._meta.verbose_name} was changed{who} at {when}, after you opened it. "
+                f"Nothing you entered has been saved: open it again to see that change, then make yours.",
+                code="stale")
+        return cleaned
+
+    guarded = type(form_class.__name__, (form_class,), {
+        STALE_FIELD: forms.CharField(widget=forms.HiddenInput, initial=_stamp(obj.updated_at),
+                                     required=False),
+        "clean": clean,
+    })
+    return guarded
+
+
 class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
     """History, import/export with the bundle's resources, facets on request, and no
     deletion: records are archived instead, so nothing is lost."""
@@ -65,6 +109,18 @@ class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def get_fields(self, request, obj=None):
+        # the guard's hidden field is drawn once, at the top of the form (change_form.html)
+        return [name for name in super().get_fields(request, obj) if name != STALE_FIELD]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if kwargs.get("fields"):
+            kwargs["fields"] = [name for name in kwargs["fields"] if name != STALE_FIELD]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None and hasattr(obj, "updated_at"):
+            form = guard_against_stale_edits(form, obj)
+        return form
 
     def history_view(self, request, object_id, extra_context=None):
         return allow_library_styles(super().history_view(request, object_id, extra_context))
