@@ -60,3 +60,29 @@ def test_benchmark_runs_end_to_end_and_writes_its_table(tmp_path, database_url, 
     assert all(f"database floor {name}" in plans for name in REPORTS)
     printed = capsys.readouterr().out
     assert "framework floor (trivial view)" in printed and "met" in printed
+
+
+def test_combined_runs_line_up_and_are_judged_by_the_largest_postgresql_run():
+    """Two runs of different sizes and databases: rows whose names carry counts (bundle
+    rows, load errors) still share a line, and the verdict is the PostgreSQL run's even
+    though SQLite sorts after it."""
+    from iqf.bench.output import combined
+
+    def run(database: str, scale: float, export_rows_s: float, errors: int) -> dict:
+        return {
+            "scale": scale, "machine": {"database": database}, "figures": [], "floors": {},
+            "memory": None, "bundle": {
+                "bulk_load": {"rows": int(1000 * scale), "rows_per_second": 500_000.0},
+                "export": {"rows": int(1000 * scale), "rows_per_second": export_rows_s}},
+            "load": [{"name": "role", "seconds": 60, "errors": errors, "p50_ms": 10.0,
+                      "p95_ms": 20.0, "throughput": 100.0}],
+        }
+
+    table = combined([run("SQLite 3.40", 100, 10_000.0, 3), run("PostgreSQL 15", 100, 90_000.0, 0)])
+    lines = table.splitlines()
+    export = next(line for line in lines if line.startswith("| bundle: export |"))
+    assert "90,000 rows/s" in export and "10,000 rows/s" in export
+    assert export.endswith("| yes |")  # PostgreSQL's 90,000 meets ≥ 50,000; SQLite's does not
+    load = next(line for line in lines if line.startswith("| load: role |"))
+    assert "0 errors" in load and "3 errors" in load
+    assert sum(line.startswith("| load: role") for line in lines) == 1
