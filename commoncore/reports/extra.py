@@ -305,9 +305,10 @@ def shared_modules(params: Params) -> Result:
                 .aggregate(pairings=Sum(F("n") * (F("n") - 1) / 2)))["pairings"] or 0
     # QualificationModule joined to itself on the module, each pair once (a's ref before b's)
     other = "module__memberships__qualification"
+    # (every qualification: no IN filters, which SQLite would drive the join from)
+    within = {} if params.every_qualification else {"qualification__in": base, f"{other}__in": base}
     pairs = (QualificationModule.objects.filter(
-        qualification__in=base, **{f"{other}__in": base},
-        qualification__ref__lt=F(f"{other}__ref"),
+        **within, qualification__ref__lt=F(f"{other}__ref"),
     ).order_by().values("qualification__ref", "qualification__title", f"{other}__ref", f"{other}__title")
         .annotate(shared=Count("module", distinct=True))
         .order_by("-shared", "qualification__ref", f"{other}__ref")[:TOP])
