@@ -222,7 +222,7 @@ def over_provision(params: Params) -> Result:
         listed = list(clusters.order_by("name").values_list("pk", "name"))
         for row in (RoleQualification.objects.filter(
             role__cluster_links__cluster__in=clusters,
-            qualification__in=params.qualifications.values("pk"),
+            **params.within(),
         ).order_by().values("role__cluster_links__cluster", "qualification__level")
                 .annotate(n=Count("qualification", distinct=True))):
             grid[(row["role__cluster_links__cluster"], row["qualification__level"])] = row["n"]
@@ -282,13 +282,10 @@ def over_provision(params: Params) -> Result:
         "Which modules the most qualifications use, and which pairs of qualifications share "
         "the most modules.", uses=("scheme", "cluster", "level", "key_only"))
 def shared_modules(params: Params) -> Result:
-    base = params.qualifications.values("pk")
     # Grouped by the module id alone (a membership names a qualification once, so plain
     # counts are distinct ones); the module's reference and title are looked up only for
     # the groups of two or more, after grouping.
-    memberships = QualificationModule.objects.order_by()
-    if not params.every_qualification:
-        memberships = memberships.filter(qualification__in=base)
+    memberships = QualificationModule.objects.filter(**params.within()).order_by()
     module = Module.objects.filter(pk=OuterRef("module_id"))
     modules = (memberships.values("module_id")
                .annotate(n=Count("pk"), mandatory_in=Count("pk", filter=Q(mandatory=True)),
@@ -305,10 +302,8 @@ def shared_modules(params: Params) -> Result:
                 .aggregate(pairings=Sum(F("n") * (F("n") - 1) / 2)))["pairings"] or 0
     # QualificationModule joined to itself on the module, each pair once (a's ref before b's)
     other = "module__memberships__qualification"
-    # (every qualification: no IN filters, which SQLite would drive the join from)
-    within = {} if params.every_qualification else {"qualification__in": base, f"{other}__in": base}
     pairs = (QualificationModule.objects.filter(
-        **within, qualification__ref__lt=F(f"{other}__ref"),
+        **params.within(), **params.within(other), qualification__ref__lt=F(f"{other}__ref"),
     ).order_by().values("qualification__ref", "qualification__title", f"{other}__ref", f"{other}__title")
         .annotate(shared=Count("module", distinct=True))
         .order_by("-shared", "qualification__ref", f"{other}__ref")[:TOP])

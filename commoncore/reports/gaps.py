@@ -26,8 +26,7 @@ def role_gaps(params: Params) -> Result:
                               .order_by("cluster__name").values_list("role_id", "cluster__name")):
             clusters[role_id].append(name)
         key_links = RoleQualification.objects.filter(
-            role_id__in=links.values("role_id"), is_key=True,
-            qualification__in=params.qualifications.values("pk"),
+            role_id__in=links.values("role_id"), is_key=True, **params.within(),
         )
         keys: dict[int, set[int]] = defaultdict(set)
         for role_id, qualification_id in key_links.values_list("role_id", "qualification_id"):
@@ -82,7 +81,7 @@ def level_gaps(params: Params) -> Result:
         levels: dict[int, set[int]] = defaultdict(set)
         for cluster_id, level in (RoleQualification.objects.filter(
             role__cluster_links__cluster__in=clusters,
-            qualification__in=params.qualifications.values("pk"),
+            **params.within(),
             qualification__level__isnull=False,
         ).values_list("role__cluster_links__cluster_id", "qualification__level").distinct()):
             levels[cluster_id].add(level)

@@ -135,6 +135,12 @@ class Params:
         filter), so that a query need not restrict to it."""
         return self.cluster is None and self.level is None and not self.key_only
 
+    def within(self, path: str = "qualification") -> dict:
+        """A filter keeping rows whose ``path`` is a qualification of the base set; none
+        when that is every qualification (an IN over the whole table is no restriction,
+        and SQLite drives its joins from it, to their cost at scale)."""
+        return {} if self.every_qualification else {f"{path}__in": self.qualifications.values("pk")}
+
     def query(self) -> dict[str, str]:
         """The parameters as a query string would give them (defaults left out)."""
         pairs = {

@@ -51,9 +51,8 @@ def provision(params: Params) -> Result:
         clusters = Cluster.objects.filter(scheme=params.scheme)
         if params.cluster is not None:
             clusters = clusters.filter(pk=params.cluster.pk)
-        linked = RoleQualification.objects.filter(role__cluster_links__cluster__in=clusters)
-        if not params.every_qualification:
-            linked = linked.filter(qualification__in=params.qualifications.values("pk"))
+        linked = RoleQualification.objects.filter(role__cluster_links__cluster__in=clusters,
+                                                  **params.within())
         order = ("role__cluster_links__cluster__name", "role__title")
         # the roles with a qualification in the base set, in the report's order
         per_role = (linked.values("role_id", cluster=F("role__cluster_links__cluster"))
