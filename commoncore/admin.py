@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export import resources
 from import_export.admin import ExportMixin
 
@@ -228,3 +229,9 @@ class BundleImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+# Staff authenticator devices are made with manage.py totp_device, which shows the secret
+# once to whoever sets the person up, not kept on view in the admin.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)

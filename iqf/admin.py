@@ -1,5 +1,9 @@
-"""The staff site: Django's admin with the IQF's own index page."""
+"""The staff site: Django's admin with the IQF's own index page and, where settings ask
+for it (production by default), a second factor at sign-in."""
 
+import functools
+
+from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -12,9 +16,44 @@ class IQFAdminSite(admin.AdminSite):
     site_title = "IQF admin"
     index_title = "Records and what needs attention"
 
+    # With STAFF_TWO_FACTOR, signing in takes a password and the current code of the
+    # person's authenticator app (django-otp TOTP), and a session signed in without that
+    # code is not let in.
+    @property
+    def login_form(self):
+        return two_factor_form() if settings.STAFF_TWO_FACTOR else None
+
+    @property
+    def login_template(self):
+        return "otp/admin111/login.html" if settings.STAFF_TWO_FACTOR else None
+
+    def has_permission(self, request):
+        return super().has_permission(request) and (
+            not settings.STAFF_TWO_FACTOR or request.user.is_verified())
+
     def index(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "dashboard": dashboard(request)}
         return super().index(request, extra_context)
+
+
+@functools.cache
+def two_factor_form():
+    """django-otp's admin sign-in form, which needs the device chosen from a list it shows
+    after a first attempt: each person here has one authenticator app (totp_device), so
+    that one is used and the password and code go in together."""
+    from django_otp import devices_for_user
+    from django_otp.admin import OTPAdminAuthenticationForm
+
+    class OneDeviceForm(OTPAdminAuthenticationForm):
+        def _chosen_device(self, user):
+            chosen = super()._chosen_device(user)
+            if chosen is None:
+                devices = list(devices_for_user(user, for_verify=True))
+                if len(devices) == 1:
+                    chosen = devices[0]
+            return chosen
+
+    return OneDeviceForm
 
 
 def dashboard(request) -> dict:

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "qualifications",
     "roles",
     "commoncore",
@@ -88,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "iqf.lib.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -158,7 +161,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# where collectstatic gathers the static files for production (whitenoise serves them)
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # The public site's design system, built by `make assets` into iqf/static/govuk/.
 STATICFILES_DIRS = [BASE_DIR / "iqf" / "static"]
 
@@ -194,6 +198,11 @@ CONTENT_SECURITY_POLICY = {
 PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in (
     "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
     "microphone", "midi", "payment", "usb", "xr-spatial-tracking")}
+
+# A second factor for staff (an authenticator app's code, django-otp TOTP): on by default in
+# production. Devices are made with manage.py totp_device USERNAME.
+STAFF_TWO_FACTOR = env_bool("STAFF_TWO_FACTOR", PRODUCTION)
+OTP_TOTP_ISSUER = "IQF"
 
 # Sign-in throttling (django-axes): five failures for a username from one address lock that
 # pair out for 15 minutes; a success clears the count. Behind PROXY_COUNT reverse proxies

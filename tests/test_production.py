@@ -27,7 +27,7 @@ def production_env(tmp_path, **changes: str | None) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items()
            if key not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "ADMIN_PATH",
                           "SECURE_SSL_REDIRECT", "CONN_MAX_AGE", "PROXY_COUNT",
-                          "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+                          "DJANGO_ALLOW_ASYNC_UNSAFE", "STATIC_ROOT", "STAFF_TWO_FACTOR"}}
     env.update(DJANGO_ENV="production", SECRET_KEY=SECRET, ALLOWED_HOSTS="iqf.example.org",
                DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}")
     for key, value in changes.items():
@@ -80,6 +80,8 @@ from django.test import Client
 from django.urls import reverse
 client = Client(HTTP_HOST="iqf.example.org")
 found = {"admin_login": reverse("admin:login")}
+login_page = client.get(reverse("admin:login"), secure=True).content.decode()
+found["asks_for_code"] = 'name="otp_token"' in login_page
 for name, url in [("home", "/"), ("health", "/health/"), ("login", reverse("admin:login")),
                   ("plain", "/")]:
     secure = name != "plain"
@@ -95,9 +97,10 @@ print(json.dumps(found))
 @pytest.fixture(scope="module")
 def production_responses(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("production")
-    env = production_env(tmp_path, ADMIN_PATH="staff/iqf")
-    migrated = manage(env, "migrate", "--noinput", "-v", "0")
-    assert migrated.returncode == 0, migrated.stderr
+    env = production_env(tmp_path, ADMIN_PATH="staff/iqf", STATIC_ROOT=str(tmp_path / "static"))
+    for step in (["migrate", "--noinput", "-v", "0"], ["collectstatic", "--noinput", "-v", "0"]):
+        done = manage(env, *step)
+        assert done.returncode == 0, done.stderr
     done = manage(env, "shell", "-c", FETCH)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -133,6 +136,10 @@ def test_production_cookies_are_host_only_secure_and_http_only(production_respon
     assert csrf["secure"] is True and csrf["path"] == "/" and csrf["domain"] == ""
     assert csrf["samesite"] == "Lax"
     assert "csrftoken" not in cookies
+
+
+def test_production_asks_staff_for_a_second_factor(production_responses):
+    assert production_responses["asks_for_code"] is True
 
 
 def test_the_admin_lives_at_the_configured_path(production_responses):
