@@ -26,7 +26,7 @@ def database_url(tmp_path):
 
 
 def test_benchmark_runs_end_to_end_and_writes_its_table(tmp_path, database_url, capsys):
-    load_seconds = 1 if wrk_path() else 0
+    load_seconds = 2 if wrk_path() else 0
     out = tmp_path / "out"
     call_command("benchmark", scale=0.02, times=2, seconds_per_figure=1, load_seconds=load_seconds,
                  out=out, database_url=database_url, drop=True)
