@@ -1,4 +1,5 @@
-"""Reading pages as a person sees them, for tests of what the user is shown."""
+"""Reading pages as a person sees them, for tests of what the user is shown, and the
+admin forms they would send."""
 
 import html
 import re
@@ -61,3 +62,26 @@ def tables_of(response) -> list[dict]:
     reader = TableReader()
     reader.feed(response.content.decode())
     return reader.tables
+
+
+def form_data(response) -> dict:
+    """What the page's change or add form sends when submitted as shown."""
+    data: dict = {}
+
+    def add(form) -> None:
+        for bound in form:
+            value = bound.value()
+            if isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            elif value is not None:
+                data[bound.html_name] = str(value)
+
+    add(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets") or []:
+        add(inline.formset.management_form)
+        for form in inline.formset.forms:
+            add(form)
+    return data

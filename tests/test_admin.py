@@ -47,6 +47,7 @@ from tests.factories import (
     RoleQualificationFactory,
     UserFactory,
 )
+from tests.pages import form_data
 from tests.pages import page_text as text
 
 pytestmark = pytest.mark.django_db
@@ -515,27 +516,6 @@ def test_cluster_page_lists_and_adds_roles(admin_client):
 # -- posting admin forms -------------------------------------------------------------
 
 
-def form_data(response) -> dict:
-    """What the page's change or add form sends when submitted as shown."""
-    data: dict = {}
-
-    def add(form) -> None:
-        for bound in form:
-            value = bound.value()
-            if isinstance(value, bool):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            elif value is not None:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context.get("inline_admin_formsets") or []:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 # -- the duplicate warning -----------------------------------------------------------

@@ -68,6 +68,7 @@ from tests.factories import (
     UserFactory,
     default_framework,
 )
+from tests.pages import form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -526,29 +527,6 @@ def test_authorisation(world, actor, method, endpoint, expected):
 
 
 # -- forged requests -----------------------------------------------------------------
-
-
-def form_data(response) -> dict:
-    """What the page's change or add form sends when submitted as shown."""
-    data: dict = {}
-
-    def add(form) -> None:
-        for bound in form:
-            value = bound.value()
-            if isinstance(value, bool):
-                if value:
-                    data[bound.html_name] = "on"
-            elif isinstance(value, list | tuple):
-                data[bound.html_name] = [str(v) for v in value]
-            elif value is not None:
-                data[bound.html_name] = str(value)
-
-    add(response.context["adminform"].form)
-    for inline in response.context.get("inline_admin_formsets") or []:
-        add(inline.formset.management_form)
-        for form in inline.formset.forms:
-            add(form)
-    return data
 
 
 def review_state(review: MappingReview) -> tuple:

@@ -31,7 +31,7 @@ from tests.factories import (
     UserFactory,
     default_framework,
 )
-from tests.test_admin import form_data
+from tests.pages import form_data
 
 pytestmark = pytest.mark.django_db
 
