@@ -33,18 +33,6 @@ class Sample:
         return statistics.quantiles(self.times, n=20, method="inclusive")[18]
 
 
-class QueryCounter:
-    """Counts the statements a block sends to the database (an execute wrapper: no debug
-    cursor, so the timings it surrounds are not slowed)."""
-
-    def __init__(self):
-        self.count = 0
-
-    def __call__(self, execute, sql, params, many, context):
-        self.count += 1
-        return execute(sql, params, many, context)
-
-
 class Client:
     """Sends GET requests to the WSGI handler as a server would, with an optional cookie."""
 
@@ -98,18 +86,6 @@ def repeat(call: Callable[[], object], *, times: int, budget_seconds: float,
         spent += elapsed
         found.append(elapsed * 1000)
     return found
-
-
-def time_url(client: Client, url: str, *, times: int, budget_seconds: float) -> Sample:
-    """One warm-up request (its queries counted), then the timed repeats."""
-    counter = QueryCounter()
-    with connection.execute_wrapper(counter):
-        status, size = client.get(url)
-    sample = Sample(queries=counter.count, status=status, size=size)
-    if status != 200:
-        raise RuntimeError(f"GET {url} answered {status}, not 200")
-    sample.times = repeat(lambda: client.get(url), times=times, budget_seconds=budget_seconds)
-    return sample
 
 
 def time_sql(run: Callable[[object], object], *, times: int, budget_seconds: float) -> Sample:
