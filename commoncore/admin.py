@@ -122,7 +122,10 @@ class MappingReviewAdmin(IQFModelAdmin):
         return False
 
     def has_import_permission(self, request) -> bool:
-        return request.user.has_perm("commoncore.import_mappingreview")
+        # A sheet could publish a grid under any names: its own mapper's work approved by
+        # the person importing it. Grids change state through the moderation screens, and
+        # arrive as records only in a bundle, which the operator imports.
+        return False
 
 
 class ReviewEventResource(resources.ModelResource):

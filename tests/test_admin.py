@@ -777,7 +777,8 @@ IMPORT_RIGHTS = {
     "Analyst": set(),
     "no group": set(),
     # grids and judgements move through the workflow or the bundle, never a single sheet
-    "superuser": IMPORTABLE - {"commoncore.attribute", "commoncore.moderationpolicy"},
+    "superuser": IMPORTABLE - {"commoncore.attribute", "commoncore.moderationpolicy",
+                               "commoncore.mappingreview"},
 }
 EXPORT_RIGHTS = {
     "Data clerk": CONTENT,

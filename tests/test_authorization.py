@@ -235,6 +235,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     "qualification-process-import": Endpoint(
         lambda w: admin_url("qualifications.qualification", "process_import")),
     "qualification-export": Endpoint(lambda w: admin_url("qualifications.qualification", "export")),
+    # a sheet of grids could publish someone's work under any moderator's name
+    "mapping-review-import": Endpoint(lambda w: admin_url("commoncore.mappingreview", "import")),
+    "mapping-review-process-import": Endpoint(
+        lambda w: admin_url("commoncore.mappingreview", "process_import")),
     # the mapping workflow's pages (commoncore.admin_views)
     "mapping-queue": Endpoint(lambda w: reverse("admin:commoncore_queue")),
     "mapping-mappers": Endpoint(lambda w: reverse("admin:commoncore_mappers")),
@@ -369,6 +373,10 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # the confirm step of an import answers only a POST (405 to a GET, once let in)
     ("qualification-process-import", "GET"):  row(302, 302, 302, 405, 405, 405, 405, 405, 405),
     ("qualification-process-import", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    # grids are never imported through the admin, not even by a superuser
+    ("mapping-review-import", "GET"):          row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-import", "POST"):         row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-process-import", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
     ("qualification-export", "GET"):          row(302, 302, 302, 403, 200, 403, 403, 200, 200),
     ("qualification-export", "POST"):         row(302, 302, 302, 403, 200, 403, 403, 200, 200),
 
