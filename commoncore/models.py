@@ -521,3 +521,20 @@ class BundleImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ContentVersion(models.Model):
+    """One row: a counter that every committed change to the content moves on, so that
+    pages cached under its value are never served once the content has changed
+    (``iqf.lib.pagecache``)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=0)
+
+    class Meta:
+        default_permissions = ()
+        constraints = [models.CheckConstraint(condition=models.Q(id=1),
+                                              name="contentversion_one_row")]
+
+    def __str__(self) -> str:
+        return f"content version {self.version}"

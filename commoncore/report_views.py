@@ -28,6 +28,7 @@ from openpyxl.cell import WriteOnlyCell
 from commoncore.reports import REPORTS, Report, Result, Table
 from commoncore.reports.base import BAR_ROW, Chart, Row, as_at, place_bars, place_heatmap
 from commoncore.reports.params import ParameterError, ReportFilter, read_params
+from iqf.lib.pagecache import cached_page
 from iqf.lib.safe_csv import neutralise
 from qualifications.views import PageLink, page_links, page_number, paginate
 
@@ -120,6 +121,7 @@ def _without_page(query: QueryDict) -> str:
 
 
 @require_safe
+@cached_page
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {
         "reports": list(REPORTS.values()), "crumbs": [("Reports", None)],
@@ -127,6 +129,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def page(request: HttpRequest, name: str) -> HttpResponse:
     """The report's notes, charts and tables; the main table one page at a time."""
     report = _report(name)

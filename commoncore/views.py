@@ -7,9 +7,11 @@ from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Area, Element, Framework
+from iqf.lib.pagecache import cached_page
 
 
 @require_safe
+@cached_page
 def framework(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """A framework's areas (and elements), with how many mapped qualifications cover each."""
     frameworks = list(Framework.objects.order_by("-is_default", "name"))

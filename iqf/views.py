@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
+from iqf.lib.pagecache import cached_page
 from roles import selectors
 from roles.models import ClusterScheme
 
@@ -16,6 +17,7 @@ HOME_CLUSTERS = 10  # the home page shows the largest clusters; the clusters pag
 
 
 @require_safe
+@cached_page
 def home(request: HttpRequest) -> HttpResponse:
     """Search, the default scheme's largest clusters (a scheme can have a thousand: the
     full, searchable list is a link away), and the Common Core at a glance."""

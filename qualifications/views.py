@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
+from iqf.lib.pagecache import cached_page
 from qualifications import selectors
 from qualifications.filters import Facet, ProviderFilter, QualificationFilter
 from qualifications.models import Module, Qualification
@@ -153,6 +154,7 @@ def _errors(form_errors: dict, page_error: str) -> list[tuple[str, str]]:
 
 
 @require_safe
+@cached_page
 def finder(request: HttpRequest) -> HttpResponse:
     """Search and filter qualifications, 20 a page, with counts for every facet value."""
     filters = QualificationFilter(request.GET, queryset=Qualification.objects.all())
@@ -206,6 +208,7 @@ def _storable(ref: str) -> str:
 
 
 @require_safe
+@cached_page
 def qualification_detail(request: HttpRequest, ref: str) -> HttpResponse:
     """Everything recorded about a qualification, its modules and their Common Core areas."""
     framework = Framework.objects.default()
@@ -238,6 +241,7 @@ MEMBERSHIPS_PER_PAGE = 50  # a module can be part of a thousand qualifications
 
 
 @require_safe
+@cached_page
 def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
     """A module: the areas it covers and the qualifications that include it, 50 a page."""
     try:
@@ -280,6 +284,7 @@ def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def provider_directory(request: HttpRequest) -> HttpResponse:
     """Providers by region, each with the qualifications it offers."""
     filters = ProviderFilter(request.GET, queryset=selectors.providers_for_directory())

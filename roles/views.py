@@ -18,6 +18,7 @@ from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
+from iqf.lib.pagecache import cached_page
 from qualifications.models import Region
 from qualifications.views import page_links, page_number, paginate
 from roles import selectors
@@ -60,6 +61,7 @@ def _cluster_page(request: HttpRequest, scheme: ClusterScheme,
 
 
 @require_safe
+@cached_page
 def scheme_index(request: HttpRequest) -> HttpResponse:
     """The ways of grouping roles, the default first, and the default scheme's clusters,
     a page at a time, searchable by name."""
@@ -74,6 +76,7 @@ def scheme_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     """A scheme's clusters with their role, qualification and key-qualification counts,
     a page at a time, searchable by name."""
@@ -89,6 +92,7 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
 
 
 @require_safe
+@cached_page
 def cluster_detail(request: HttpRequest, scheme: str, cluster: str) -> HttpResponse:
     """A cluster's current roles by level, and where the same roles sit in other schemes."""
     try:
@@ -109,6 +113,7 @@ def cluster_detail(request: HttpRequest, scheme: str, cluster: str) -> HttpRespo
 
 
 @require_safe
+@cached_page
 def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """A role's pathway ladder, the Common Core coverage of its key qualifications and its
     gaps, nearby roles, and providers of its key qualifications (by region)."""
@@ -215,6 +220,7 @@ def _role_choice(request: HttpRequest, name: str, what: str, anchor: str,
 
 
 @require_safe
+@cached_page
 def role_move(request: HttpRequest) -> HttpResponse:
     """Choose a current and a target role, by typing their titles (a search step lists
     the roles that match, to choose one: there are too many roles for a drop-down list);

@@ -17,6 +17,13 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def no_page_cache(settings):
+    # A test's writes are never committed, so could never end a cached page; the page
+    # cache has tests of its own that commit (test_pagecache.py).
+    settings.PAGE_CACHE = False
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

@@ -125,7 +125,8 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
                                          target, results)
     connection.close()  # the server's worker has its own connection
 
-    with Server(workers=1) as server:
+    # every page rendered, as on the first request after a change to the content
+    with Server(workers=1, page_cache=False) as server:
         floor = server.time(FLOOR_PATH, times=max(times, 50), budget_seconds=budget_seconds)
         results.figures.append(Figure("floor", "framework floor (trivial view)", FLOOR_PATH,
                                       floor.median, floor.p95, len(floor.times), 0, floor.size))
@@ -141,6 +142,20 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
             results.figures.append(figure)
             progress(f"{target.group} {target.name}: {sample.median:.1f} ms (p95 {sample.p95:.1f}), "
                      f"{queries} queries")
+    # as deployed: pages kept until the content changes (the warm-up request fills the cache)
+    connection.close()
+    with Server(workers=1) as server:
+        for target in targets:
+            if target.group not in ("page", "report"):
+                continue
+            sample = server.time(target.url, times=times, budget_seconds=budget_seconds)
+            figure = Figure(f"cached {target.group}", target.name, target.url, sample.median,
+                            sample.p95, len(sample.times), None, sample.size)
+            if target.group == "page":
+                figure.floor, figure.floor_ms = "framework", floor.median
+            results.figures.append(figure)
+            progress(f"cached {target.group} {target.name}: {sample.median:.1f} ms "
+                     f"(p95 {sample.p95:.1f})")
 
     for name, found in floors().items():
         sample = time_sql(found.run, times=times, budget_seconds=budget_seconds)
@@ -148,7 +163,7 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
                                 "runs": len(sample.times)}
         results.plans.append((f"database floor {name}", found.sql, explain(found.sql, found.params)))
         for figure in results.figures:
-            if figure.group in ("report", "csv") and figure.name == name:
+            if figure.group in ("report", "csv", "cached report") and figure.name == name:
                 figure.floor, figure.floor_ms = "database", sample.median
         progress(f"database floor {name}: {sample.median:.1f} ms")
 
@@ -171,16 +186,21 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
         if wrk_path() is None:
             results.notes.append("The load test did not run: wrk is not installed (make tools).")
         else:
-            connection.close()
-            with Server(workers=4) as server:
-                for target in [Target("load", "framework floor", FLOOR_PATH),
-                               *[t for t in targets if t.name in ("role", "finder (two facets)")]]:
-                    # every worker serves the page before the clock starts (first requests
-                    # import code and compile templates)
-                    load(server.url(target.url), connections=8, seconds=2)
-                    found = load(server.url(target.url), connections=50, seconds=load_seconds)
-                    results.load.append({"name": target.name, "url": target.url,
-                                         **asdict(found), "throughput": found.throughput})
-                    progress(f"load {target.name}: {found.throughput:.0f} req/s, "
-                             f"p95 {found.p95_ms:.0f} ms, {found.errors} errors")
+            loaded = [t for t in targets if t.name in ("role", "finder (two facets)")]
+            for page_cache in (True, False):
+                connection.close()
+                with Server(workers=4, page_cache=page_cache) as server:
+                    for target in [Target("load", "framework floor", FLOOR_PATH), *loaded]:
+                        if not page_cache and target.url == FLOOR_PATH:
+                            continue
+                        name = target.name if page_cache or target.url == FLOOR_PATH \
+                            else f"{target.name}, page cache off"
+                        # every worker serves the page before the clock starts (first
+                        # requests import code and compile templates)
+                        load(server.url(target.url), connections=8, seconds=2)
+                        found = load(server.url(target.url), connections=50, seconds=load_seconds)
+                        results.load.append({"name": name, "url": target.url,
+                                             **asdict(found), "throughput": found.throughput})
+                        progress(f"load {name}: {found.throughput:.0f} req/s, "
+                                 f"p95 {found.p95_ms:.0f} ms, {found.errors} errors")
     return results

@@ -51,10 +51,10 @@ def rows(data: dict) -> list[Row]:
         ratio_text = f"{ratio:.1f}×" if ratio is not None else ""
         floor = f"{_ms(f['floor_ms'])} ({f['floor']})" if f["floor_ms"] else ""
         budget, met = "", None
-        if f["group"] == "page":
+        if f["group"] in ("page", "cached page"):
             budget = f"≤ {PAGE_RATIO:g}× floor, p95 ≤ {PAGE_P95_MS:g} ms"
             met = ratio is not None and ratio <= PAGE_RATIO and f["p95_ms"] <= PAGE_P95_MS
-        elif f["group"] in ("report", "csv"):
+        elif f["group"] in ("report", "csv", "cached report"):
             budget = f"≤ {REPORT_RATIO:g}× floor, ≤ {REPORT_MS / 1000:g} s"
             met = ratio is not None and ratio <= REPORT_RATIO and f["p95_ms"] <= REPORT_MS
         elif f["group"] == "admin" and f["name"] in ADMIN_HELD:

@@ -25,10 +25,11 @@ def free_port() -> int:
 
 class Server:
     """gunicorn serving the site (and the framework floor's URL) with ``workers`` sync
-    workers, in the environment of the current process."""
+    workers, in the environment of the current process, with the page cache on or off."""
 
-    def __init__(self, *, workers: int, timeout: int = 300):
+    def __init__(self, *, workers: int, timeout: int = 300, page_cache: bool = True):
         self.workers = workers
+        self.page_cache = page_cache
         self.timeout = timeout
         self.port = free_port()
         self.process: subprocess.Popen | None = None
@@ -39,7 +40,8 @@ class Server:
             [str(gunicorn), "iqf.bench.wsgi:application", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", str(self.timeout),
              "--backlog", "2048", "--log-level", "warning"],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**os.environ, "PYTHONUNBUFFERED": "1",
+                 "PAGE_CACHE": "true" if self.page_cache else "false"},
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

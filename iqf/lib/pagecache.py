@@ -1,0 +1,136 @@
+"""Public pages served from a cache for as long as the content they show is unchanged.
+
+Every committed write to the content moves a counter on (``ContentVersion``): an execute
+wrapper on every database connection sees each INSERT, UPDATE or DELETE, and schedules
+one increment for when its transaction commits (at once, outside a transaction). The
+wrapper sees the statements of the ORM, of bulk operations and of hand-written SQL alike,
+so no route of writing can forget to say that it did. Writes that no public page shows
+(sessions, sign-in records, the admin's log) leave the counter alone.
+
+A cached page is stored under the counter's value as read before the page is rendered.
+The increment happens after its write is committed, so a page stored under a value holds
+content at least as new as that value; once the counter moves, no request finds it. Each
+request pays one read of the counter; a page costs its full rendering only the first time
+it is asked for after a change.
+
+The cache is per process (``PAGE_CACHE`` in settings); entries also expire after
+``PAGE_CACHE_SECONDS`` as a bound on what a lost increment (a process killed between its
+commit and the increment) could leave stale.
+"""
+
+import hashlib
+import logging
+import re
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, connections, transaction
+from django.http import HttpResponse
+
+#: The table a writing statement writes to.
+WRITE = re.compile(
+    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?)'
+    r'\s+(?:ONLY\s+)?"?(\w+)',
+    re.IGNORECASE,
+)
+#: Tables whose writes no public page shows: sessions, users and sign-in throttling,
+#: second factors, the admin's log, Django's own bookkeeping, and the counter itself.
+UNSHOWN = ("django_session", "auth_", "axes_", "otp_", "django_admin_log", "django_migrations",
+           "django_content_type", "commoncore_contentversion")
+#: Pages larger than this are rendered each time rather than held in memory.
+LARGEST_PAGE = 1_000_000
+logger = logging.getLogger(__name__)
+VERSION_SQL = "SELECT version FROM commoncore_contentversion WHERE id = 1"
+
+
+def changes_content(sql: str) -> bool:
+    found = WRITE.match(sql)
+    return bool(found) and not found.group(1).lower().startswith(UNSHOWN)
+
+
+class _Increment:
+    """Moves the counter on; one is scheduled per transaction that changed the content."""
+
+    def __init__(self, alias: str):
+        self.alias = alias
+
+    def __call__(self) -> None:
+        connection = connections[self.alias]
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "UPDATE commoncore_contentversion SET version = version + 1 WHERE id = 1")
+        except DatabaseError:
+            # before migrate has made the counter nothing is cached, so nothing is lost
+            if "commoncore_contentversion" in connection.introspection.table_names():
+                logger.warning("Could not move the content version on; cached pages may be "
+                               "stale for up to PAGE_CACHE_SECONDS", exc_info=True)
+
+
+def _increment_on_commit(connection) -> None:
+    # at most one per transaction; a rolled-back savepoint drops its own, so look again
+    if connection.in_atomic_block and any(
+            isinstance(pending[1], _Increment) for pending in connection.run_on_commit):
+        return
+    transaction.on_commit(_Increment(connection.alias), using=connection.alias)
+
+
+def watch(execute, sql, params, many, context):
+    """The execute wrapper every connection carries (see :func:`watch_connection`)."""
+    result = execute(sql, params, many, context)
+    if changes_content(sql):
+        _increment_on_commit(context["connection"])
+    return result
+
+
+def watch_connection(sender, connection, **kwargs) -> None:
+    """On ``connection_created``: make sure the connection carries :func:`watch`."""
+    if watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(watch)
+
+
+def content_version(alias: str = "default") -> int | None:
+    """The counter's value; None when it cannot be read (then nothing is cached)."""
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(VERSION_SQL)
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def _key(version: int, request) -> str:
+    address = f"{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    return f"page:{version}:{hashlib.sha256(address.encode()).hexdigest()}"
+
+
+def cached_page(view):
+    """Serve the view's successful GET and HEAD answers from the page cache while the
+    content is unchanged. For views whose page depends on nothing but the URL and the
+    content (no user, no cookie, no form to protect)."""
+
+    @wraps(view)
+    def serve(request, *args, **kwargs):
+        if not settings.PAGE_CACHE or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        version = content_version()
+        if version is None:
+            return view(request, *args, **kwargs)
+        cache = caches["pages"]
+        key = _key(version, request)
+        stored = cache.get(key)
+        if stored is not None:
+            content, headers = stored
+            response = HttpResponse(content)
+            for name, value in headers:
+                response[name] = value
+            return response
+        response = view(request, *args, **kwargs)
+        if (response.status_code == 200 and not response.streaming and not response.cookies
+                and len(response.content) <= LARGEST_PAGE):
+            cache.set(key, (response.content, list(response.items())))
+        return response
+
+    return serve
