@@ -15,6 +15,7 @@ from commoncore.models import (
     Area,
     Attribute,
     BundleImport,
+    ContentVersion,
     Element,
     EventKind,
     Framework,
@@ -351,3 +352,13 @@ class BundleImportFactory(DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"bundle-{n}")
     created = 1
+
+
+class ContentVersionFactory(DjangoModelFactory):
+    """The one counter row that migrate makes (a second row is refused)."""
+
+    class Meta:
+        model = ContentVersion
+        django_get_or_create = ("id",)
+
+    id = 1
