@@ -76,6 +76,12 @@ def _increment_on_commit(connection) -> None:
     transaction.on_commit(_Increment(connection.alias), using=connection.alias)
 
 
+def content_changed(connection) -> None:
+    """For writes the watch cannot see (``COPY`` through the driver's own cursor): the
+    content changes when the current transaction commits."""
+    _increment_on_commit(connection)
+
+
 def watch(execute, sql, params, many, context):
     """The execute wrapper every connection carries (see :func:`watch_connection`)."""
     result = execute(sql, params, many, context)
