@@ -25,22 +25,29 @@ def free_port() -> int:
 
 class Server:
     """gunicorn serving the site (and the framework floor's URL) with ``workers`` sync
-    workers, in the environment of the current process."""
+    workers, in the environment of the current process or ``env``; its output goes to
+    ``log`` when given."""
 
-    def __init__(self, *, workers: int, timeout: int = 300):
+    def __init__(self, *, workers: int, timeout: int = 300, env: dict[str, str] | None = None,
+                 log: Path | None = None):
         self.workers = workers
         self.timeout = timeout
+        self.env = env if env is not None else dict(os.environ)
+        self.log = log
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
         gunicorn = Path(sys.executable).with_name("gunicorn")
+        output = open(self.log, "ab") if self.log else None  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
             [str(gunicorn), "iqf.bench.wsgi:application", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", str(self.timeout),
              "--backlog", "2048", "--log-level", "warning"],
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**self.env, "PYTHONUNBUFFERED": "1"}, stdout=output, stderr=output,
         )
+        if output is not None:
+            output.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
