@@ -174,7 +174,9 @@ class Probe:
 
     def __enter__(self) -> "Probe":
         for n in range(self.threads):
-            thread = threading.Thread(target=self._run, args=(n,), daemon=True)
+            # each client starts at a different place in the list
+            thread = threading.Thread(target=self._run, args=(n * len(self.paths) // self.threads,),
+                                      daemon=True)
             thread.start()
             self._threads.append(thread)
         return self

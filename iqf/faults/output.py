@@ -70,11 +70,12 @@ def checks(data: dict) -> list[Check]:
         "no partial writes across the restart",
         f"{writes['attempted']} imports attempted ({writes['committed']} committed, {writes['failed']} "
         f"failed): {writes['whole']} whole, {writes['absent']} absent, {len(writes['partial'])} partial, "
-        f"{writes['committed_but_absent']} committed but absent; coverage summary "
+        f"{writes['committed_but_absent']} committed but absent, "
+        f"{restart['writes_committed_after_up']} committed after up; coverage summary "
         f"{'equals' if writes['coverage_equal'] else 'differs from'} its recomputation",
         "each write wholly present or absent",
         not writes["partial"] and writes["committed_but_absent"] == 0 and writes["coverage_equal"]
-        and writes["failed"] > 0))
+        and writes["failed"] > 0 and restart["writes_committed_after_up"] > 0))
 
     interrupted = data["interrupted_import"]
     found.append(Check(

@@ -78,13 +78,17 @@ class Run:
     def __init__(self, options: Options, *, workdir: Path, progress=print):
         self.options = options
         self.workdir = workdir
-        self.say = progress
+        self.progress = progress
+        self.started = time.monotonic()
         self.stack = contextlib.ExitStack()
         self.pg: Postgres | None = None
         self.server: Server | None = None
         self.targets: list[dict] = []
 
     # -- helpers ---------------------------------------------------------------------
+
+    def say(self, text: str) -> None:
+        self.progress(f"[{time.monotonic() - self.started:4.0f} s] {text}")
 
     def manage(self, *arguments: str, timeout: float = 1800, url: str | None = None) -> str:
         done = subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR,
@@ -251,6 +255,7 @@ class Run:
             by_second.setdefault(int(second - int(down_at)), {"probe": 0, "wrk": 0})["wrk"] += n
         last_failure = max((h.started for h in failed), default=None)
         writes_failed = [a for a in attempts if a["outcome"] == "failed"]
+        committed = [a for a in attempts if a["outcome"] == "committed"]
         self.say(f"  down {up_at - down_at:.1f} s; probe {len(failed)} failed ({len(late)} later than "
                  f"1 s after up), wrk {found.errors} errors; writes {writes['attempted']} attempted, "
                  f"{len(writes['partial'])} partial")
@@ -266,6 +271,9 @@ class Run:
             "errors_by_second_from_down": {str(k): v for k, v in sorted(by_second.items())},
             "probe_failures": _hits_json(hits, down_at),
             "writes": writes,
+            "writes_committed_after_up": sum(a["started"] > up_at for a in committed),
+            "write_median_s": statistics.median(a["ended"] - a["started"] for a in committed)
+            if committed else None,
             "write_failures": [{"ref": a["ref"], "started_s": round(a["started"] - down_at, 3),
                                 "error": a["error"]} for a in writes_failed],
         }
