@@ -17,6 +17,7 @@ CHECKS = [
     "PostgreSQL restarted",
     "no partial writes",
     "an import interrupted",
+    "an admin import interrupted",
     "still serving at the end",
 ]
 

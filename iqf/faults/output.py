@@ -90,6 +90,17 @@ def checks(data: dict) -> list[Check]:
         not interrupted["tables_changed"] and interrupted["transaction_open_at_kill"]
         and not interrupted["finished_before_kill"]))
 
+    web = data["interrupted_web_import"]
+    found.append(Check(
+        "an admin import interrupted (its gunicorn worker killed) halfway",
+        f"confirmed import of {web['rows']:,} modules; worker killed "
+        + (f"{web['killed_into_transaction_s']:.1f} s into its {web['transaction_s']:.1f} s transaction "
+           f"(the browser saw {web['client_saw']}); " if web["transaction_open_at_kill"]
+           else "outside its transaction; ")
+        + f"{len(web['tables_changed'])} of {web['tables']} tables changed",
+        "the database holds nothing of it",
+        not web["tables_changed"] and web["transaction_open_at_kill"]))
+
     found.append(Check("still serving at the end", "every URL answered 200" if data["after"]["all_200"]
                        else "some URL did not answer 200", "every URL 200", data["after"]["all_200"]))
     return found

@@ -16,12 +16,14 @@ Everything started is stopped at the end, on failure and on Ctrl-C too.
 """
 
 import contextlib
+import http.client
 import json
 import os
 import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +34,7 @@ from iqf.bench.server import Server
 from iqf.faults.database import checksums, renamed_bundle
 from iqf.faults.load import Hit, Probe, Wrk
 from iqf.faults.postgres import Postgres
+from iqf.faults.webimport import AdminClient, forms_of, serving_worker
 
 IMPORT_APPLICATION = "iqf-loadfault-import"
 
@@ -124,6 +127,7 @@ class Run:
             data["worker_kill"] = self.worker_kill_phase()
             data["postgres_restart"] = self.postgres_restart_phase()
             data["interrupted_import"] = self.interrupted_import_phase()
+            data["interrupted_web_import"] = self.interrupted_web_import_phase()
             data["after"] = self.still_serving()
             data["seconds"] = time.monotonic() - started
             return data
@@ -340,6 +344,104 @@ class Run:
         return self.pg.query(
             "SELECT EXTRACT(EPOCH FROM xact_start)::float FROM pg_stat_activity "
             "WHERE application_name = %s AND xact_start IS NOT NULL", [IMPORT_APPLICATION])
+
+    def interrupted_web_import_phase(self) -> dict:
+        self.say("Admin import interrupted: the modules of the same bundle uploaded to the admin's "
+                 "import (its preview times the transaction), confirmed, and the worker serving the "
+                 "confirmation killed halfway through its transaction")
+        self.manage("loadfault", "--phase", "admin", "--workdir", str(self.workdir))
+        admin = json.loads((self.workdir / "admin.json").read_text())
+        client = AdminClient(self.server.port, admin["cookie"])
+        status, page = client.request("GET", admin["import_url"])
+        if status != 200:
+            raise HarnessError(f"GET {admin['import_url']} answered {status}")
+        formats = forms_of(page).options.get("format", [])
+        csv_format = next((value for value, label in formats if label.lower() == "csv"), None)
+        if csv_format is None:
+            raise HarnessError(f"The admin's import offers no CSV format: {formats}")
+        modules = self.workdir / "import-bundle" / "modules.csv"
+        rows = max(0, len(modules.read_text(encoding="utf-8").splitlines()) - 1)
+
+        # step 1, upload: a dry run of the whole import in a transaction rolled back
+        answer: dict = {}
+
+        def post_upload():
+            answer["status"], answer["page"] = client.post_form(
+                admin["import_url"], {"csrfmiddlewaretoken": client.csrf_token(), "format": csv_format,
+                                      "resource": "0"}, {"import_file": modules})
+
+        upload = threading.Thread(target=post_upload, daemon=True)
+        spans = self._watch_transactions(upload)
+        if answer.get("status") != 200 or not spans:
+            raise HarnessError(f"The admin's import preview answered {answer.get('status')}"
+                               f"{'' if spans else ' and its transaction was never seen'}")
+        confirm = forms_of(answer["page"]).forms.get(admin["process_url"])
+        if not confirm or not confirm.get("import_file_name"):
+            raise HarnessError("The admin's import preview shows no confirmation form (errors in "
+                               "the file?)")
+        transaction_s = max(last - began for began, last in spans.items())
+        before = checksums(self.pg)
+
+        # step 2, confirm: killed halfway through its transaction
+        outcome: dict = {}
+
+        def post_confirm():
+            try:
+                outcome["status"] = client.post_form(admin["process_url"], confirm)[0]
+            except (OSError, http.client.HTTPException) as error:
+                outcome["error"] = f"{type(error).__name__}: {error}"
+
+        confirming = threading.Thread(target=post_confirm, daemon=True)
+        started = time.time()
+        confirming.start()
+        began, victim = None, None
+        deadline = time.monotonic() + 600
+        while confirming.is_alive() and time.monotonic() < deadline:
+            seen = self._open_transactions()
+            began = seen[0][0] if seen else None
+            if began is not None and time.time() >= began + transaction_s / 2:
+                victim = serving_worker(self.server.worker_pids(), self.server.port)
+                if victim is not None:
+                    break
+            time.sleep(0.02)
+        finished_first = not confirming.is_alive()
+        killed_at = time.time()
+        if victim is not None and not finished_first:
+            os.kill(victim, signal.SIGKILL)
+        confirming.join(60)
+        gone = self.pg.wait_until(lambda: not self._open_transactions(), timeout=120)
+        after = checksums(self.pg)
+        changed = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
+        into = None if began is None else killed_at - began
+        self.say(f"  worker {victim} killed {'—' if into is None else f'{into:.1f}'} s into a "
+                 f"{transaction_s:.1f} s transaction; the browser saw "
+                 f"{outcome.get('error') or outcome.get('status')}; {len(changed)} tables changed")
+        return {"rows": rows, "transaction_s": transaction_s, "killed_after_s": killed_at - started,
+                "killed_into_transaction_s": into, "killed_pid": victim,
+                "finished_before_kill": finished_first,
+                "transaction_open_at_kill": began is not None and not finished_first and victim is not None,
+                "client_saw": outcome.get("error") or outcome.get("status"), "backend_gone": gone,
+                "tables": len(before), "rows_before": sum(c for c, _ in before.values()),
+                "rows_after": sum(c for c, _ in after.values()), "tables_changed": changed}
+
+    def _open_transactions(self) -> list[tuple[float]]:
+        """The start (epoch seconds) of every other client's open transaction."""
+        return self.pg.query(
+            "SELECT EXTRACT(EPOCH FROM xact_start)::float FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND backend_type = 'client backend' AND xact_start IS NOT NULL ORDER BY xact_start")
+
+    def _watch_transactions(self, thread: threading.Thread) -> dict[float, float]:
+        """Run ``thread`` and note the transactions open meanwhile: start → last seen."""
+        spans: dict[float, float] = {}
+        thread.start()
+        deadline = time.monotonic() + 1800
+        while thread.is_alive() and time.monotonic() < deadline:
+            for (began,) in self._open_transactions():
+                spans[began] = time.time()
+            time.sleep(0.02)
+        thread.join(1)
+        return spans
 
     def still_serving(self) -> dict:
         statuses = {t["url"]: self.server.get(t["url"])[0] for t in self.targets}

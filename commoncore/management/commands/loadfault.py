@@ -41,7 +41,7 @@ class Command(BaseCommand):
                             help="Folder for the JSON and Markdown (default benchmarks/).")
         parser.add_argument("--strict", action="store_true",
                             help="Exit non-zero when a check misses its target.")
-        parser.add_argument("--phase", choices=["targets", "writer", "verify-writes"],
+        parser.add_argument("--phase", choices=["targets", "writer", "verify-writes", "admin"],
                             help=argparse.SUPPRESS)
         parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
         parser.add_argument("--seconds", type=float, help=argparse.SUPPRESS)
@@ -92,6 +92,14 @@ class Command(BaseCommand):
             from iqf.faults.writes import write_loop
             write_loop(workdir=workdir / "writes", seconds=options["seconds"],
                        log=workdir / "writes.jsonl")
+        elif options["phase"] == "admin":
+            from django.urls import reverse
+
+            from iqf.bench.measure import admin_cookie
+            (workdir / "admin.json").write_text(json.dumps({
+                "cookie": admin_cookie(),
+                "import_url": reverse("admin:qualifications_module_import"),
+                "process_url": reverse("admin:qualifications_module_process_import")}))
         elif options["phase"] == "verify-writes":
             from iqf.faults.writes import verify
             verdict = verify(workdir / "writes.jsonl")
