@@ -57,3 +57,18 @@ def renamed_bundle(source: Path, target: Path, prefix: str) -> int:
             writer.writerow(header)
             writer.writerows(body)
     return rows
+
+
+def modules_alone(source: Path, target: Path) -> int:
+    """The bundle's modules sheet for the admin's module import, which reads it alone: the
+    qualifications that modules which are qualifications in their own right name are in
+    another sheet, so that column is emptied. Returns the number of rows."""
+    with open(source, encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        fields = list(reader.fieldnames or [])
+        rows = [{**row, "qualification_ref": ""} if "qualification_ref" in row else row for row in reader]
+    with open(target, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)

@@ -31,7 +31,7 @@ from pathlib import Path
 from django.conf import settings
 
 from iqf.bench.server import Server
-from iqf.faults.database import checksums, renamed_bundle
+from iqf.faults.database import checksums, modules_alone, renamed_bundle
 from iqf.faults.load import Hit, Probe, Wrk
 from iqf.faults.postgres import Postgres
 from iqf.faults.webimport import AdminClient, forms_of, serving_worker
@@ -359,8 +359,8 @@ class Run:
         csv_format = next((value for value, label in formats if label.lower() == "csv"), None)
         if csv_format is None:
             raise HarnessError(f"The admin's import offers no CSV format: {formats}")
-        modules = self.workdir / "import-bundle" / "modules.csv"
-        rows = max(0, len(modules.read_text(encoding="utf-8").splitlines()) - 1)
+        modules = self.workdir / "admin-modules.csv"
+        rows = modules_alone(self.workdir / "import-bundle" / "modules.csv", modules)
 
         # step 1, upload: a dry run of the whole import in a transaction rolled back
         answer: dict = {}
