@@ -49,7 +49,10 @@ def test_loadfault_runs_every_phase_and_writes_its_verdicts(tools, tmp_path, cap
     assert all(c["verdict"] in ("PASS", "MISS") for c in data["checks"])
 
     assert data["load"]["requests"] > 0
-    assert {u["name"] for u in data["load"]["probe"]} >= {"home", "role", "coverage CSV"}
+    per_url = {u["name"]: u for u in data["load"]["per_url"]}
+    assert {"home", "role", "coverage CSV"} <= set(per_url)
+    # gunicorn's access log saw wrk's requests, URL by URL
+    assert sum(u["served"] for u in per_url.values()) > 0
     # a worker was killed and replaced
     kill = data["worker_kill"]
     assert kill["killed_pid"] > 0 and kill["workers_after"] == 4

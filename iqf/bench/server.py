@@ -26,14 +26,15 @@ def free_port() -> int:
 class Server:
     """gunicorn serving the site (and the framework floor's URL) with ``workers`` sync
     workers, in the environment of the current process or ``env``; its output goes to
-    ``log`` when given."""
+    ``log`` when given, and ``options`` are more of gunicorn's command-line options."""
 
     def __init__(self, *, workers: int, timeout: int = 300, env: dict[str, str] | None = None,
-                 log: Path | None = None):
+                 log: Path | None = None, options: tuple[str, ...] = ()):
         self.workers = workers
         self.timeout = timeout
         self.env = env if env is not None else dict(os.environ)
         self.log = log
+        self.options = options
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
@@ -43,7 +44,7 @@ class Server:
         self.process = subprocess.Popen(
             [str(gunicorn), "iqf.bench.wsgi:application", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", str(self.timeout),
-             "--backlog", "2048", "--log-level", "warning"],
+             "--backlog", "2048", "--log-level", "warning", *self.options],
             env={**self.env, "PYTHONUNBUFFERED": "1"}, stdout=output, stderr=output,
         )
         if output is not None:

@@ -113,9 +113,11 @@ def text_table(data: dict) -> str:
     for name, figure, target, verdict in rows:
         lines.append(f"{verdict:<8}{name}\n        {figure}\n        target: {target}"
                      if verdict != "verdict" else "Load and faults")
-    per_url = ["", "Per URL under load (the probe's requests beside wrk's):"] + [
-        f"  {u['name']:<22} {u['requests']:>5} requests, {u['failed']} failed, p50 {_ms(u['p50_ms'])}, "
-        f"p95 {_ms(u['p95_ms'])}" for u in data["load"]["probe"]]
+    per_url = ["", "Per URL under load: requests served, time in the worker p50 / p95 (from "
+               "gunicorn's access log); the probe's time, queueing included:"] + [
+        f"  {u['name']:<20} {u['served']:>6} served, {u['non_2xx']} non-2xx, worker "
+        f"{_ms(u['worker_p50_ms'])} / {_ms(u['worker_p95_ms'])}; probe {u['probe_requests']} requests, "
+        f"{_ms(u['probe_p50_ms'])} / {_ms(u['probe_p95_ms'])}" for u in data["load"]["per_url"]]
     return "\n".join(lines + per_url)
 
 
@@ -138,11 +140,14 @@ def markdown(data: dict) -> str:
     for c in checks(data):
         cells = [c.name, c.figure, c.target, "PASS" if c.passed else "**MISS**"]
         lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
-    lines += ["", "Per URL under load (the probe's requests beside wrk's):", "",
-              "| page | URL | requests | failed | p50 ms | p95 ms |", "|---|---|---|---|---|---|"]
-    for u in data["load"]["probe"]:
-        lines.append(f"| {u['name']} | `{u['url']}` | {u['requests']} | {u['failed']} | "
-                     f"{u['p50_ms']:,.0f} | {u['p95_ms']:,.0f} |")
+    lines += ["", "Per URL under load: requests served and their time in the worker (gunicorn's access "
+              "log, queueing excluded); the probe's requests, end to end (queueing included):", "",
+              "| page | URL | served | non-2xx | worker p50 ms | worker p95 ms | probe requests | "
+              "probe p50 ms | probe p95 ms |", "|---|---|---|---|---|---|---|---|---|"]
+    for u in data["load"]["per_url"]:
+        lines.append(f"| {u['name']} | `{u['url']}` | {u['served']:,} | {u['non_2xx']} | "
+                     f"{u['worker_p50_ms']:,.0f} | {u['worker_p95_ms']:,.0f} | {u['probe_requests']} | "
+                     f"{u['probe_p50_ms']:,.0f} | {u['probe_p95_ms']:,.0f} |")
     restart = data["postgres_restart"]
     lines += ["", "Failed requests by wall-clock second, 0 being the second in which the stop began "
               f"(at {restart['down_offset_s']:.1f}; PostgreSQL accepted connections again at "

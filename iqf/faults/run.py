@@ -114,6 +114,10 @@ class Run:
         return found.start()
 
     @property
+    def access_log(self) -> Path:
+        return self.workdir / "access.log"
+
+    @property
     def paths(self) -> list[str]:
         return [t["url"] for t in self.targets]
 
@@ -147,7 +151,10 @@ class Run:
         self.say(f"Starting gunicorn with {o.workers} workers")
         self.server = self.stack.enter_context(
             Server(workers=o.workers, timeout=60, env=environment(self.pg.url),
-                   log=self.workdir / "gunicorn.log"))
+                   log=self.workdir / "gunicorn.log",
+                   # status, time in the worker (µs) and request line of every request
+                   options=("--access-logfile", str(self.access_log),
+                            "--access-logformat", "%(s)s %(D)s %(r)s")))
         for target in self.targets:
             status, _ = self.server.get(target["url"])
             if status != 200:
@@ -159,18 +166,25 @@ class Run:
     def load_phase(self) -> dict:
         o = self.options
         self.say(f"Load: {o.connections} connections for {o.duration:g} s over {len(self.paths)} URLs")
+        offset = self.access_log.stat().st_size
         with Probe(self.server.port, self.paths, threads=o.probe_threads) as probe:
             found = self.wrk(o.duration).result()
+        served = _access_lines(self.access_log, offset)
         per_url = []
         for target in self.targets:
+            times = [ms for path, _, ms in served if path == target["url"]]
             hits = [h for h in probe.hits if h.path == target["url"]]
-            times = [h.ms for h in hits if h.ok]
-            per_url.append({"name": target["name"], "url": target["url"], "requests": len(hits),
-                            "failed": sum(not h.ok for h in hits),
-                            "p50_ms": _percentile(times, 50), "p95_ms": _percentile(times, 95)})
+            waited = [h.ms for h in hits if h.ok]
+            per_url.append({
+                "name": target["name"], "url": target["url"], "served": len(times),
+                "non_2xx": sum(not 200 <= status < 300 for path, status, _ in served
+                               if path == target["url"]),
+                "worker_p50_ms": _percentile(times, 50), "worker_p95_ms": _percentile(times, 95),
+                "probe_requests": len(hits), "probe_failed": sum(not h.ok for h in hits),
+                "probe_p50_ms": _percentile(waited, 50), "probe_p95_ms": _percentile(waited, 95)})
         self.say(f"  {found.requests} requests, {found.throughput:.0f} req/s, {found.errors} errors, "
                  f"p95 {found.p95_ms:.0f} ms")
-        return {**found.as_json(), "probe": per_url,
+        return {**found.as_json(), "per_url": per_url,
                 "probe_failed": sum(not h.ok for h in probe.hits)}
 
     def worker_kill_phase(self) -> dict:
@@ -446,6 +460,20 @@ class Run:
     def still_serving(self) -> dict:
         statuses = {t["url"]: self.server.get(t["url"])[0] for t in self.targets}
         return {"all_200": all(s == 200 for s in statuses.values()), "statuses": statuses}
+
+
+def _access_lines(log: Path, offset: int) -> list[tuple[str, int, float]]:
+    """(path, status, ms in the worker) of each request the access log gained after
+    ``offset`` bytes."""
+    with open(log, "rb") as handle:
+        handle.seek(offset)
+        text = handle.read().decode("utf-8", "replace")
+    found = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 4 and parts[0].isdigit() and parts[1].isdigit():
+            found.append((parts[3], int(parts[0]), int(parts[1]) / 1000))
+    return found
 
 
 def _kill(process: subprocess.Popen) -> None:
