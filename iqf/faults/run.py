@@ -1,7 +1,7 @@
 """One load-and-faults run, start to finish, on loopback and bounded in time.
 
 A PostgreSQL server of the run's own, data generated into it, gunicorn (four sync workers,
-the benchmark's production-like settings) in front, then four phases:
+the benchmark's production-like settings) in front, then five phases:
 
 1. load: wrk's connections over a mix of public pages and one report CSV, a probe beside
    it timing each URL;
@@ -9,8 +9,11 @@ the benchmark's production-like settings) in front, then four phases:
 3. PostgreSQL restarted: the same load and a writer importing small bundles, the server
    stopped (fast shutdown) a third of the way in and started again after a pause;
 4. an import interrupted: a bundle of the whole data set under new references imported
-   with ``manage.py import_bundle``, the process killed halfway (by the time a dry run of
-   the same import took), every table compared with before.
+   with ``manage.py import_bundle``, the process killed halfway through its transaction (as
+   long as a dry run's), every table compared with before;
+5. an admin import interrupted: the same bundle's modules imported through the admin, the
+   worker serving the confirmation killed halfway through its transaction, every table
+   compared again.
 
 Everything started is stopped at the end, on failure and on Ctrl-C too.
 """
@@ -78,6 +81,9 @@ def _hits_json(hits: list[Hit], origin: float) -> list[dict]:
 
 
 class Run:
+    """``Run(options, workdir=…)()`` runs every phase and returns their figures; whatever
+    it started is stopped when it returns or raises."""
+
     def __init__(self, options: Options, *, workdir: Path, progress=print):
         self.options = options
         self.workdir = workdir
@@ -317,7 +323,9 @@ class Run:
                 spans[began] = time.time()
             time.sleep(0.02)
         if dry.poll() is None or dry.returncode:
-            raise HarnessError("The dry run of the import failed or did not finish")
+            _kill(dry)
+            raise HarnessError(f"The dry run of the import failed or did not finish: "
+                               f"{dry.stderr.read()[-2000:] if dry.stderr else ''}")
         # a transaction too short for the polling to see: the whole run is an upper bound
         transaction_s = max((last - began for began, last in spans.items()),
                             default=time.time() - dry_started)

@@ -4,6 +4,7 @@ restarted and an import interrupted, each under its target."""
 import argparse
 import json
 import signal
+import subprocess
 import sys
 import tempfile
 from datetime import date
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         from iqf.bench.server import wrk_path
         from iqf.faults import output
         from iqf.faults.postgres import binaries
-        from iqf.faults.run import HarnessError, Options, Run
+        from iqf.faults.run import Options, Run
 
         if wrk_path() is None:
             raise CommandError("wrk is not installed (make wrk).")
@@ -65,9 +66,16 @@ class Command(BaseCommand):
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
             with tempfile.TemporaryDirectory(prefix="iqf-loadfault-") as workdir:
-                data = Run(run_options, workdir=Path(workdir), progress=self.stderr.write)()
-        except HarnessError as error:
-            raise CommandError(str(error)) from None
+                try:
+                    data = Run(run_options, workdir=Path(workdir), progress=self.stderr.write)()
+                except (RuntimeError, subprocess.SubprocessError) as error:
+                    # HarnessError, or a server that would not start or stop in time
+                    log = Path(workdir) / "gunicorn.log"
+                    tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+                    raise CommandError(f"{error}" + (f"\n\ngunicorn's log ends:\n{tail}" if tail else "")) \
+                        from None
+        except KeyboardInterrupt:
+            raise CommandError("Interrupted: the servers it started are stopped.") from None
         finally:
             signal.signal(signal.SIGTERM, previous)
         data = output.complete(data, date.today().isoformat())
