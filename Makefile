@@ -6,7 +6,8 @@ STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS := iqf/static/govuk/iqf.css
 
-.PHONY: run setup test lint serve clean-db chromium wrk tools assets bench serve-prod backup restore
+.PHONY: run setup test lint serve clean-db chromium wrk postgresql tools assets bench loadfault \
+	serve-prod backup restore
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -80,8 +81,24 @@ LOAD ?= 60
 bench: $(STAMP) $(ASSETS) wrk
 	$(PY) manage.py benchmark --scale $(K) --load-seconds $(LOAD) $(BENCH_OPTIONS)
 
-## What the tests and the benchmark drive: Debian's Chromium and wrk (installed as root).
-tools: chromium wrk
+## Load and faults (make loadfault [K=1] [DURATION=60]): load on the public pages, a worker
+## killed, PostgreSQL restarted and an import interrupted, on a PostgreSQL server of the
+## run's own; one table of checks, written to benchmarks/loadfault-K.json and .md.
+DURATION ?= 60
+loadfault: $(STAMP) $(ASSETS) wrk postgresql
+	$(PY) manage.py loadfault --scale $(K) --duration $(DURATION) $(LOADFAULT_OPTIONS)
+
+## What the tests, the benchmark and the fault run drive: Debian's Chromium, wrk and
+## PostgreSQL's server (installed as root).
+tools: chromium wrk postgresql
+
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+		echo "Installing Debian's postgresql for the load-and-faults run"; \
+		apt-get install -y -qq postgresql >/dev/null 2>&1 || \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }; \
+	else echo "No PostgreSQL server and no way to install it: the load-and-faults test will be skipped."; fi
 
 wrk:
 	@if command -v wrk >/dev/null; then :; \

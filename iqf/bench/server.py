@@ -25,24 +25,34 @@ def free_port() -> int:
 
 class Server:
     """gunicorn serving the site (and the framework floor's URL) with ``workers`` sync
-    workers, in the environment of the current process, with the page cache on or off."""
+    workers, in the environment of the current process or ``env``, with the page cache on
+    or off; its output goes to ``log`` when given, and ``options`` are more of gunicorn's
+    command-line options."""
 
-    def __init__(self, *, workers: int, timeout: int = 300, page_cache: bool = True):
+    def __init__(self, *, workers: int, timeout: int = 300, env: dict[str, str] | None = None,
+                 log: Path | None = None, options: tuple[str, ...] = (), page_cache: bool = True):
         self.workers = workers
         self.page_cache = page_cache
         self.timeout = timeout
+        self.env = env if env is not None else dict(os.environ)
+        self.log = log
+        self.options = options
         self.port = free_port()
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> "Server":
         gunicorn = Path(sys.executable).with_name("gunicorn")
+        output = open(self.log, "ab") if self.log else None  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
             [str(gunicorn), "iqf.bench.wsgi:application", "--workers", str(self.workers),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", str(self.timeout),
-             "--backlog", "2048", "--log-level", "warning"],
-            env={**os.environ, "PYTHONUNBUFFERED": "1",
+             "--backlog", "2048", "--log-level", "warning", *self.options],
+            env={**self.env, "PYTHONUNBUFFERED": "1",
                  "PAGE_CACHE": "true" if self.page_cache else "false"},
+            stdout=output, stderr=output,
         )
+        if output is not None:
+            output.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
