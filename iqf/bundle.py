@@ -169,29 +169,63 @@ def _csv_rows(reader, name: str) -> Iterator[list[str]]:
                            f"({error}); check for a quote that is opened and never closed"]) from None
 
 
-def _read_csv(path: Path, name: str) -> Sheet:
-    raw = path.read_bytes()
+class UnreadableFile(ValueError):
+    """A file refused before its rows are read; the message says why, for a person."""
+
+
+def csv_text(raw: bytes) -> str:
+    """The text of a CSV file's bytes: UTF-8, a BOM tolerated. Anything else (another
+    encoding, a workbook, NUL characters) is an UnreadableFile."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(raw):
-        raise BundleError([f"sheet {name}: the file is UTF-16; save it as CSV UTF-8"])
+        raise UnreadableFile("the file is UTF-16; save it as CSV UTF-8")
     if raw.startswith(b"PK\x03\x04"):
-        raise BundleError([f"sheet {name}: the file is an XLSX workbook, not CSV; import it as "
-                           "a workbook named .xlsx, or save it as CSV UTF-8"])
+        raise UnreadableFile("the file is an XLSX workbook, not CSV; import it as a workbook "
+                             "named .xlsx, or save it as CSV UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BundleError([
-            f"sheet {name}: the file is not UTF-8 (byte {error.start + 1}); save it as CSV UTF-8"
-        ]) from None
+        raise UnreadableFile(f"the file is not UTF-8 (byte {error.start + 1}); save it as CSV "
+                             "UTF-8") from None
     if "\x00" in text:
-        raise BundleError([f"sheet {name}: the file contains NUL characters"])
+        raise UnreadableFile("the file contains NUL characters")
     # A cell cannot be longer than the file; the module's default limit (128 kB) would
     # refuse long notes, which the database holds whole.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    return text
+
+
+def _read_csv(path: Path, name: str) -> Sheet:
+    try:
+        text = csv_text(path.read_bytes())
+    except UnreadableFile as error:
+        raise BundleError([f"sheet {name}: {error}"]) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     return _sheet_from_rows(name, _csv_rows(reader, name))
 
 
-def _xlsx_cell(cell) -> Any:
+def check_workbook(source) -> None:
+    """Refuse a workbook from its zip directory alone, before a byte is decompressed: one
+    that is not a zip, unpacks to more than MAX_XLSX_BYTES, names a part outside itself
+    or carries macros. ``source`` is a path or a binary file."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile:
+        raise UnreadableFile("not an XLSX workbook") from None
+    size = sum(info.file_size for info in parts)
+    if size > MAX_XLSX_BYTES:
+        raise UnreadableFile(f"the workbook unpacks to {size} bytes; the limit is {MAX_XLSX_BYTES}")
+    for info in parts:
+        name = PurePosixPath(info.filename.replace("\\", "/"))
+        if name.is_absolute() or ".." in name.parts:
+            raise UnreadableFile(f"the workbook holds a part named {info.filename!r}, outside the "
+                                 "workbook; it cannot be read")
+        if name.name.lower() == "vbaproject.bin":
+            raise UnreadableFile("the workbook contains macros; save it as an Excel Workbook "
+                                 "(.xlsx) without macros")
+
+
+def xlsx_cell(cell) -> Any:
     """A workbook cell's value; a whole number shown zero-padded (format 00000) is the
     code the spreadsheet shows, as text."""
     value = cell.value
@@ -202,24 +236,10 @@ def _xlsx_cell(cell) -> Any:
 
 
 def _read_xlsx(path: Path) -> dict[str, Sheet]:
-    # Everything is checked from the zip's directory, before a byte is decompressed.
     try:
-        with zipfile.ZipFile(path) as archive:
-            parts = archive.infolist()
-    except zipfile.BadZipFile:
-        raise BundleError([f"{path.name}: not an XLSX workbook"]) from None
-    size = sum(info.file_size for info in parts)
-    if size > MAX_XLSX_BYTES:
-        raise BundleError([f"{path.name}: the workbook unpacks to {size} bytes; the limit is "
-                           f"{MAX_XLSX_BYTES}"])
-    for info in parts:
-        name = PurePosixPath(info.filename.replace("\\", "/"))
-        if name.is_absolute() or ".." in name.parts:
-            raise BundleError([f"{path.name}: the workbook holds a part named "
-                               f"{info.filename!r}, outside the workbook; it cannot be read"])
-        if name.name.lower() == "vbaproject.bin":
-            raise BundleError([f"{path.name}: the workbook contains macros; save it as an Excel "
-                               "Workbook (.xlsx) without macros"])
+        check_workbook(path)
+    except UnreadableFile as error:
+        raise BundleError([f"{path.name}: {error}"]) from None
     unreadable = BundleError([f"{path.name}: the workbook cannot be read: it is damaged, or "
                               "holds XML that a spreadsheet does not write (such as entity "
                               "declarations)"])
@@ -237,7 +257,7 @@ def _read_xlsx(path: Path) -> dict[str, Sheet]:
                     errors.append(f"sheet {worksheet.title}: not a bundle sheet; the sheets are "
                                   f"{', '.join(SHEET_NAMES)}")
                     continue
-                rows = ([_cell(_xlsx_cell(c)) for c in row] for row in worksheet.iter_rows())
+                rows = ([_cell(xlsx_cell(c)) for c in row] for row in worksheet.iter_rows())
                 try:
                     sheets[worksheet.title] = _sheet_from_rows(worksheet.title, rows)
                 except BundleError as error:
