@@ -4,6 +4,7 @@ or a 4xx, leaves every table as it was, and never shows a traceback."""
 
 import csv
 import io
+import time
 import zipfile
 
 import pytest
@@ -205,6 +206,55 @@ def test_admin_import_of_deeply_nested_json_is_refused(clerk_client):
     page = refused_upload(clerk_client, data, "q.json", "json")
 
     assert "The file cannot be read as json: check that the format chosen is the file's." in page
+
+
+def test_admin_import_of_a_semicolon_separated_file_says_so(clerk_client):
+    page = refused_upload(clerk_client, b"ref;title\r\nQ1;Play\r\n", "q.csv")
+
+    assert ("The columns are separated by semicolons; save the file as CSV UTF-8, whose "
+            "columns are separated by commas.") in page
+
+
+def test_admin_import_of_an_entity_declaration_is_refused(clerk_client):
+    sheet = (
+        '<?xml version="1.0"?><!DOCTYPE worksheet [<!ENTITY a "Play">]><worksheet '
+        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        '<row r="1"><c r="A1" t="inlineStr"><is><t>ref</t></is></c></row>'
+        '<row r="2"><c r="A2" t="inlineStr"><is><t>&a;</t></is></c></row></sheetData></worksheet>'
+    )
+    base = zipfile.ZipFile(io.BytesIO(workbook_bytes([["ref"], ["Q1"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for info in base.infolist():
+            data = sheet if info.filename == "xl/worksheets/sheet1.xml" else base.read(info.filename)
+            archive.writestr(info, data)
+
+    page = refused_upload(clerk_client, out.getvalue(), "q.xlsx", "xlsx")
+
+    assert ("The workbook cannot be read: it is damaged, or holds XML that a spreadsheet does "
+            "not write.") in page
+
+
+def test_admin_import_of_ten_thousand_rows_with_one_bad_row_writes_nothing(clerk_client):
+    rows = "ref,title,level\r\n" + "".join(
+        f"Q{n:05d},Certificate {n},{'nine' if n == 7_777 else '2'}\r\n" for n in range(1, 10_001)
+    )
+
+    page = refused_upload(clerk_client, rows.encode(), "q.csv")
+
+    assert "level 'nine' is not a level: use E, 1 to 8, or leave it empty Q07777" in page
+
+
+def test_admin_import_of_a_million_trailing_blank_rows_is_quick(clerk_client):
+    data = b"ref,title\r\nQ1,Play\r\n" + b",\r\n" * 1_000_000
+    started = time.perf_counter()
+
+    preview = upload(clerk_client, data, "q.csv")
+    assert_clean_response(confirm(clerk_client, preview), status=200)
+
+    # both steps read the file: a few seconds on two cores
+    assert time.perf_counter() - started < 20
+    assert list(Qualification.objects.values_list("ref", flat=True)) == ["Q1"]
 
 
 def test_admin_import_keeps_leading_zeros_of_a_text_code(clerk_client):

@@ -67,8 +67,13 @@ def _dataset(rows, first_row: int = 2) -> tablib.Dataset:
     headers = ["" if h is None else str(h).strip() for h in header]
     while headers and headers[-1] == "":
         headers.pop()
+    if len(headers) == 1 and ";" in headers[0]:
+        raise UnreadableFile("the columns are separated by semicolons; save the file as CSV "
+                             "UTF-8, whose columns are separated by commas")
     dataset.headers = headers
     for number, row in enumerate(rows, start=first_row):
+        if not any(row) and all(c is None or c == "" for c in row):
+            continue  # a blank row, skipped before any work (a file may hold a million)
         cells = ["" if c is None else str(c) for c in row]
         if not any(c.strip() for c in cells):
             continue
@@ -91,11 +96,16 @@ class CheckedCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream):
         reader = csv.reader(io.StringIO(csv_text(in_stream), newline=""), strict=True)
-        try:
-            return _dataset(iter(list(reader)))
-        except csv.Error as error:
-            raise UnreadableFile(f"line {reader.line_num}: the file is not valid CSV ({error}); "
-                                 "check for a quote that is opened and never closed") from None
+
+        def rows():  # one at a time: a million blank rows are never held at once
+            try:
+                yield from reader
+            except csv.Error as error:
+                raise UnreadableFile(f"line {reader.line_num}: the file is not valid CSV "
+                                     f"({error}); check for a quote that is opened and never "
+                                     "closed") from None
+
+        return _dataset(rows())
 
 
 class CheckedXLSX(base_formats.XLSX):
