@@ -7,10 +7,11 @@ every sheet. Both use the resources the admin's import/export screens use.
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import tablib
@@ -61,6 +62,11 @@ SHEETS: list[type[BundleResource]] = [
 SHEET_NAMES = [resource.sheet for resource in SHEETS]
 #: Decompressed size above which a workbook is refused before it is parsed.
 MAX_XLSX_BYTES = 200 * 1024 * 1024
+#: Extensions of workbooks that can carry macros: never imported.
+MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlsb", ".xla", ".xlam")
+#: A number format that pads a whole number with zeros ("00000"): the cell shows a code
+#: such as 00123 that the spreadsheet stored as the number 123.
+_ZERO_PADDED = re.compile(r"0+")
 
 
 class BundleError(Exception):
@@ -111,6 +117,9 @@ def _sheet_from_rows(name: str, rows: Iterator[list[str]]) -> Sheet:
     while headers and headers[-1] == "":
         headers.pop()
     allowed = _columns(name)
+    if len(headers) == 1 and ";" in headers[0]:
+        raise BundleError([f"sheet {name}: row 1: the columns are separated by semicolons; "
+                           "save the file as CSV UTF-8, whose columns are separated by commas"])
     for position, title in enumerate(headers, start=1):
         if title not in allowed:
             errors.append(
@@ -121,9 +130,10 @@ def _sheet_from_rows(name: str, rows: Iterator[list[str]]) -> Sheet:
             errors.append(f"sheet {name}: row 1, column {position}: column {title!r} appears twice")
     data, numbers = [], []
     for number, row in enumerate(rows, start=2):
-        cells = [_cell(c) for c in row]
-        if not any(c.strip() for c in cells):
+        # any(row) first: a blank row (a million of them, say) is skipped at C speed
+        if not any(row) or not any(c is not None and str(c).strip() for c in row):
             continue
+        cells = [_cell(c) for c in row]
         if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
             errors.append(
                 f"sheet {name}: row {number}: the row has {len(cells)} cells but the header "
@@ -143,53 +153,121 @@ def _columns(sheet: str) -> list[str]:
     return resource.columns()
 
 
-def _read_csv(path: Path, name: str) -> Sheet:
-    raw = path.read_bytes()
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise BundleError([f"sheet {name}: the file is UTF-16; save it as CSV UTF-8"])
+def _looks_like_utf16(raw: bytes) -> bool:
+    """UTF-16 without a byte order mark: mostly-ASCII text with a NUL byte beside every
+    character."""
+    sample = raw[:2000]
+    return len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) > len(sample) // 4
+
+
+def _csv_rows(reader, name: str) -> Iterator[list[str]]:
+    """The reader's rows, one at a time; broken quoting is a BundleError."""
+    try:
+        yield from reader
+    except csv.Error as error:
+        raise BundleError([f"sheet {name}: line {reader.line_num}: the file is not valid CSV "
+                           f"({error}); check for a quote that is opened and never closed"]) from None
+
+
+class UnreadableFile(ValueError):
+    """A file refused before its rows are read; the message says why, for a person."""
+
+
+def csv_text(raw: bytes) -> str:
+    """The text of a CSV file's bytes: UTF-8, a BOM tolerated. Anything else (another
+    encoding, a workbook, NUL characters) is an UnreadableFile."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(raw):
+        raise UnreadableFile("the file is UTF-16; save it as CSV UTF-8")
+    if raw.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("the file is an XLSX workbook, not CSV; import it as a workbook "
+                             "named .xlsx, or save it as CSV UTF-8")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise BundleError([
-            f"sheet {name}: the file is not UTF-8 (byte {error.start + 1}); save it as CSV UTF-8"
-        ]) from None
+        raise UnreadableFile(f"the file is not UTF-8 (byte {error.start + 1}); save it as CSV "
+                             "UTF-8") from None
     if "\x00" in text:
-        raise BundleError([f"sheet {name}: the file contains NUL characters"])
+        raise UnreadableFile("the file contains NUL characters")
+    # A cell cannot be longer than the file; the module's default limit (128 kB) would
+    # refuse long notes, which the database holds whole.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    return text
+
+
+def _read_csv(path: Path, name: str) -> Sheet:
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=True))
-    except csv.Error as error:
-        raise BundleError([f"sheet {name}: the file is not valid CSV ({error})"]) from None
-    return _sheet_from_rows(name, iter(rows))
+        text = csv_text(path.read_bytes())
+    except UnreadableFile as error:
+        raise BundleError([f"sheet {name}: {error}"]) from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    return _sheet_from_rows(name, _csv_rows(reader, name))
+
+
+def check_workbook(source) -> None:
+    """Refuse a workbook from its zip directory alone, before a byte is decompressed: one
+    that is not a zip, unpacks to more than MAX_XLSX_BYTES, names a part outside itself
+    or carries macros. ``source`` is a path or a binary file."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            parts = archive.infolist()
+    except zipfile.BadZipFile:
+        raise UnreadableFile("not an XLSX workbook") from None
+    size = sum(info.file_size for info in parts)
+    if size > MAX_XLSX_BYTES:
+        raise UnreadableFile(f"the workbook unpacks to {size} bytes; the limit is {MAX_XLSX_BYTES}")
+    for info in parts:
+        name = PurePosixPath(info.filename.replace("\\", "/"))
+        if name.is_absolute() or ".." in name.parts:
+            raise UnreadableFile(f"the workbook holds a part named {info.filename!r}, outside the "
+                                 "workbook; it cannot be read")
+        if name.name.lower() == "vbaproject.bin":
+            raise UnreadableFile("the workbook contains macros; save it as an Excel Workbook "
+                                 "(.xlsx) without macros")
+
+
+def xlsx_cell(cell) -> Any:
+    """A workbook cell's value; a whole number shown zero-padded (format 00000) is the
+    code the spreadsheet shows, as text."""
+    value = cell.value
+    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer() \
+            and value >= 0 and _ZERO_PADDED.fullmatch(getattr(cell, "number_format", "") or ""):
+        return str(int(value)).zfill(len(cell.number_format))
+    return value
 
 
 def _read_xlsx(path: Path) -> dict[str, Sheet]:
     try:
-        with zipfile.ZipFile(path) as archive:
-            size = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile:
-        raise BundleError([f"{path.name}: not an XLSX workbook"]) from None
-    if size > MAX_XLSX_BYTES:
-        raise BundleError([f"{path.name}: the workbook unpacks to {size} bytes; the limit is "
-                           f"{MAX_XLSX_BYTES}"])
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise BundleError([f"{path.name}: the workbook cannot be read ({error})"]) from None
+        check_workbook(path)
+    except UnreadableFile as error:
+        raise BundleError([f"{path.name}: {error}"]) from None
+    unreadable = BundleError([f"{path.name}: the workbook cannot be read: it is damaged, or "
+                              "holds XML that a spreadsheet does not write (such as entity "
+                              "declarations)"])
     sheets = {}
     errors = []
-    try:
-        for worksheet in workbook.worksheets:
-            if worksheet.title not in SHEET_NAMES:
-                errors.append(f"sheet {worksheet.title}: not a bundle sheet; the sheets are "
-                              f"{', '.join(SHEET_NAMES)}")
-                continue
-            rows = ([_cell(c) for c in row] for row in worksheet.iter_rows(values_only=True))
-            try:
-                sheets[worksheet.title] = _sheet_from_rows(worksheet.title, rows)
-            except BundleError as error:
-                errors.extend(error.messages)
-    finally:
-        workbook.close()
+    # openpyxl leaves the file open when it fails, so the file is opened and closed here
+    with open(path, "rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a damaged file
+            raise unreadable from None
+        try:
+            for worksheet in workbook.worksheets:
+                if worksheet.title not in SHEET_NAMES:
+                    errors.append(f"sheet {worksheet.title}: not a bundle sheet; the sheets are "
+                                  f"{', '.join(SHEET_NAMES)}")
+                    continue
+                rows = ([_cell(xlsx_cell(c)) for c in row] for row in worksheet.iter_rows())
+                try:
+                    sheets[worksheet.title] = _sheet_from_rows(worksheet.title, rows)
+                except BundleError as error:
+                    errors.extend(error.messages)
+        except BundleError:
+            raise
+        except Exception:  # a sheet's XML is read, and may break, only now
+            raise unreadable from None
+        finally:
+            workbook.close()
     if errors:
         raise BundleError(errors)
     return sheets
@@ -198,6 +276,9 @@ def _read_xlsx(path: Path) -> dict[str, Sheet]:
 def read_bundle(path: Path) -> dict[str, Sheet]:
     """Read every sheet of a bundle (folder of CSV files, or an .xlsx workbook)."""
     path = Path(path)
+    if path.is_file() and path.suffix.lower() in MACRO_EXTENSIONS:
+        raise BundleError([f"{path.name}: a workbook that can carry macros is never imported; "
+                           "save it as an Excel Workbook (.xlsx) without macros"])
     if path.is_file() and path.suffix.lower() == ".xlsx":
         return _read_xlsx(path)
     if path.is_file() and path.suffix.lower() == ".csv":

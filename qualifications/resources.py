@@ -118,7 +118,9 @@ class QualificationResource(BundleResource):
         return Qualification.objects.select_related("awarding_body")
 
     def read_row(self, instance, reader: RowReader, new: bool) -> None:
-        instance.ref = reader.text("ref", required=True, max_length=64)
+        ref = reader.text("ref", required=True, max_length=64)
+        if new:  # an existing record matched ignoring case keeps its ref as spelled
+            instance.ref = ref
         if reader.has("title") or new:
             instance.title = reader.text("title", required=True, max_length=255)
         if reader.has("type"):
@@ -246,7 +248,9 @@ class ModuleResource(BundleResource):
         return Module.objects.all()
 
     def read_row(self, instance, reader: RowReader, new: bool) -> None:
-        instance.ref = reader.text("ref", required=True, max_length=64)
+        ref = reader.text("ref", required=True, max_length=64)
+        if new:  # an existing record matched ignoring case keeps its ref as spelled
+            instance.ref = ref
         if reader.has("title") or new:
             instance.title = reader.text("title", required=True, max_length=255)
         if reader.has("level"):

@@ -165,10 +165,19 @@ class ParameterError(ValueError):
 def read_params(data: QueryDict) -> tuple[Params, ReportFilter]:
     """Clean a report's query string, or raise ParameterError with every problem."""
     filterset = ReportFilter(data)
-    if not filterset.is_valid():
-        messages = [f"{filterset.form.fields[name].label}: {error}" if name in filterset.form.fields
-                    else str(error)
-                    for name, errors in filterset.form.errors.items() for error in errors]
+    # A parameter given twice with different values would be read as its last value: a
+    # report other than the one asked for, silently.
+    repeated = [
+        f"{filterset.form.fields[name].label}: “{name}” is given {len(data.getlist(name))} "
+        "times with different values; give it once"
+        for name in PARAMETERS if len(set(data.getlist(name))) > 1
+    ]
+    if not filterset.is_valid() or repeated:
+        messages = repeated + [
+            f"{filterset.form.fields[name].label}: {error}" if name in filterset.form.fields
+            else str(error)
+            for name, errors in filterset.form.errors.items() for error in errors
+        ]
         raise ParameterError(messages, filterset)
     cleaned = filterset.form.cleaned_data
     framework = cleaned["framework"]

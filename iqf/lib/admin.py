@@ -1,8 +1,13 @@
 """Pieces every ModelAdmin of the IQF shares."""
 
 import base64
+import csv
 import hashlib
+import io
+import re
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import tablib
 from django import forms
@@ -11,12 +16,16 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportMixin
+from import_export.formats import base_formats
+from openpyxl import load_workbook
 from simple_history.admin import SimpleHistoryAdmin
 
+from iqf.bundle import UnreadableFile, check_workbook, csv_text, xlsx_cell
 from iqf.lib.safe_csv import neutralise
 
 
@@ -43,6 +52,96 @@ def formula_safe(data: tablib.Dataset) -> tablib.Dataset:
     for row in data:
         safe.append([neutralise(value) for value in row])
     return safe
+
+
+# -- the admin's import formats: the bundle's checks on an uploaded file ----------------
+
+
+def _dataset(rows, first_row: int = 2) -> tablib.Dataset:
+    """A dataset of a header and rows of text; blank rows are left out, a short row is
+    padded, a row with more cells than the header is an UnreadableFile."""
+    dataset = tablib.Dataset()
+    header = next(rows, None)
+    if header is None:
+        return dataset
+    headers = ["" if h is None else str(h).strip() for h in header]
+    while headers and headers[-1] == "":
+        headers.pop()
+    if len(headers) == 1 and ";" in headers[0]:
+        raise UnreadableFile("the columns are separated by semicolons; save the file as CSV "
+                             "UTF-8, whose columns are separated by commas")
+    dataset.headers = headers
+    for number, row in enumerate(rows, start=first_row):
+        if not any(row) and all(c is None or c == "" for c in row):
+            continue  # a blank row, skipped before any work (a file may hold a million)
+        cells = ["" if c is None else str(c) for c in row]
+        if not any(c.strip() for c in cells):
+            continue
+        if any(c.strip() for c in cells[len(headers):]):
+            raise UnreadableFile(f"row {number} has {len(cells)} cells but the header has "
+                                 f"{len(headers)} columns")
+        dataset.append((cells + [""] * len(headers))[: len(headers)])
+    return dataset
+
+
+class CheckedCSV(base_formats.CSV):
+    """CSV as the bundle reads it: the bytes decoded as UTF-8 (anything else refused with
+    a message), quoting checked strictly, ragged rows refused."""
+
+    def is_binary(self) -> bool:
+        return True
+
+    def get_read_mode(self) -> str:
+        return "rb"
+
+    def create_dataset(self, in_stream):
+        reader = csv.reader(io.StringIO(csv_text(in_stream), newline=""), strict=True)
+
+        def rows():  # one at a time: a million blank rows are never held at once
+            try:
+                yield from reader
+            except csv.Error as error:
+                raise UnreadableFile(f"line {reader.line_num}: the file is not valid CSV "
+                                     f"({error}); check for a quote that is opened and never "
+                                     "closed") from None
+
+        return _dataset(rows())
+
+
+class CheckedXLSX(base_formats.XLSX):
+    """A workbook checked from its zip directory before it is parsed (iqf.bundle), read
+    from its only sheet with data; zero-padded codes are kept as shown."""
+
+    def create_dataset(self, in_stream):
+        check_workbook(io.BytesIO(in_stream))
+        try:
+            workbook = load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
+        except Exception:  # openpyxl raises many kinds for a damaged file
+            raise UnreadableFile("the workbook cannot be read: it is damaged, or holds XML that "
+                                 "a spreadsheet does not write") from None
+        try:
+            filled = [ws for ws in workbook.worksheets
+                      if any(v is not None for row in ws.iter_rows(values_only=True) for v in row)]
+            if len(filled) > 1:
+                raise UnreadableFile(
+                    f"the workbook has data on {len(filled)} sheets "
+                    f"({', '.join(ws.title for ws in filled)}); an import reads one sheet: "
+                    "keep only the sheet to import"
+                )
+            sheet = filled[0] if filled else workbook.worksheets[0]
+            return _dataset([xlsx_cell(c) for c in row] for row in sheet.iter_rows())
+        except UnreadableFile:
+            raise
+        except Exception:  # a sheet's XML is parsed, and may break, only now
+            raise UnreadableFile("the workbook cannot be read: it is damaged, or holds XML that "
+                                 "a spreadsheet does not write") from None
+        finally:
+            workbook.close()
+
+
+CHECKED_FORMATS = {base_formats.CSV: CheckedCSV, base_formats.XLSX: CheckedXLSX}
+#: the name tempfile gives the upload the import's first step keeps for its second
+_UPLOAD_NAME = re.compile(r"tmp[a-z0-9_]{8}")
 
 
 def count_of(rows: QuerySet) -> Subquery:
@@ -110,6 +209,13 @@ class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # A regular expression from the query string runs in the database (in Python, on
+        # SQLite): one that backtracks can hold a worker for minutes. Refused: a 400.
+        if lookup.rsplit("__", 1)[-1] in {"regex", "iregex"}:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     def get_fields(self, request, obj=None):
         # the guard's hidden field is drawn once, at the top of the form (change_form.html)
         return [name for name in super().get_fields(request, obj) if name != STALE_FIELD]
@@ -140,6 +246,36 @@ class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def get_export_resource_kwargs(self, request, **kwargs):
         return {}
+
+    def get_import_formats(self):
+        return [CHECKED_FORMATS.get(f, f) for f in super().get_import_formats()]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnreadableFile):
+            message = str(e)
+        else:
+            chosen = self.get_import_formats()[int(form.cleaned_data["format"])]()
+            message = (f"the file cannot be read as {chosen.get_title()}: check that the "
+                       "format chosen is the file's")
+        form.add_error("import_file", message[0].upper() + message[1:] + ".")
+
+    def process_import(self, request, **kwargs):
+        # The confirmation names the upload the first step kept and the format; one sent
+        # twice (its upload is gone), forged or replayed is refused before it is read.
+        if request.method == "POST" and self.has_import_permission(request):
+            form = self.create_confirm_form(request)
+            if form.is_valid() and not self._confirmable(form.cleaned_data):
+                return HttpResponseBadRequest(
+                    "This import cannot be confirmed: it was confirmed already, or its upload "
+                    "has expired. Upload the file again.", content_type="text/plain")
+        return super().process_import(request, **kwargs)
+
+    def _confirmable(self, data: dict) -> bool:
+        choice, name = str(data.get("format", "")), data.get("import_file_name", "")
+        if not (choice.isascii() and choice.isdigit()
+                and int(choice) < len(self.get_import_formats())):
+            return False
+        return bool(_UPLOAD_NAME.fullmatch(name)) and (Path(tempfile.gettempdir()) / name).is_file()
 
     def get_import_data_kwargs(self, **kwargs):
         # A row that fails validation at the confirm step rolls the whole file back.

@@ -36,7 +36,8 @@ def parse_level(code: str) -> int | None:
         return None
     if text.upper() == "E":
         return ENTRY
-    if text.isdigit() and 1 <= int(text) <= HIGHEST:
+    # isdigit() alone is true of "²" and of other scripts' digits
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= HIGHEST:
         return int(text)
     raise ValueError(f"{text!r} is not a level: use E, 1 to 8, or leave it empty")
 

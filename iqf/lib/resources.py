@@ -21,8 +21,9 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from iqf.lib.levels import level_code, parse_level
 from iqf.lib.text import clean_text
 
-_WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
-_MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
+# ASCII digits only: \d alone would take other scripts' digits, which int() then reads.
+_WHOLE_NUMBER = re.compile(r"^\d{1,9}$", re.ASCII)
+_MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$", re.ASCII)
 
 
 class RowErrors(Exception):
