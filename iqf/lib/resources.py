@@ -11,18 +11,38 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from iqf.lib.bulk import create_with_history, update_with_history
 from iqf.lib.levels import level_code, parse_level
 from iqf.lib.text import clean_text
 
 _WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
 _MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
+
+
+class RowsInvalid(Exception):
+    """A sheet's bad rows: (data row number from 1, column → messages) each."""
+
+    def __init__(self, rows: list[tuple[int, dict[str, list[str]]]]):
+        super().__init__(rows)
+        self.rows = rows
+
+
+class SheetColumns:
+    """A sheet's cells by column, as the import hooks read a tablib Dataset's."""
+
+    def __init__(self, headers: list[str], rows: list[list[str]]):
+        self.headers = headers
+        self.rows = rows
+
+    def __getitem__(self, column: str) -> list[str]:
+        position = self.headers.index(column)
+        return [row[position] for row in self.rows]
 
 
 class RowErrors(Exception):
@@ -301,6 +321,52 @@ class BundleResource(resources.ModelResource):
 
         return [f.column_name for f in fields], rows()
 
+    # -- import in bulk (bundles) ---------------------------------------------
+    def import_rows(self, headers: list[str], rows: list[list[str]]) -> tuple[int, int, int]:
+        """Import a sheet's data rows (cells in the order of ``headers``) without
+        django-import-export's per-row machinery: every row is read and checked by
+        :meth:`validate_row` against lookups loaded once, then the new rows are inserted
+        and the changed ones updated in a few statements, each with its history row.
+        Returns how many rows were created, updated and left unchanged; raises
+        :class:`RowsInvalid` with every bad row, before anything of the sheet is written."""
+        data = SheetColumns(headers, rows)
+        self.before_import(data)
+        model = self._meta.model
+        created: list[models.Model] = []
+        updated: list[models.Model] = []
+        unchanged = 0
+        invalid: list[tuple[int, dict[str, list[str]]]] = []
+        for number, cells in enumerate(rows, start=1):
+            row = dict(zip(headers, cells, strict=True))
+            try:
+                instance = self.existing.get(self.row_key(row))
+                before = None if instance is None else self.snapshot(instance)
+                if instance is None:
+                    instance = model()
+                self.validate_row(instance, row, number)
+            except ValidationError as error:
+                invalid.append((number, error.message_dict))
+                continue
+            except ValueError as error:  # a cell no column reading could take
+                invalid.append((number, {NON_FIELD_ERRORS: [str(error)]}))
+                continue
+            if before is not None and self.snapshot(instance) == before:
+                unchanged += 1
+                continue
+            self.before_save_instance(instance, row)
+            (updated if before is not None else created).append(instance)
+        if invalid:
+            raise RowsInvalid(invalid)
+        create_with_history(created, user=self.history_user, reason=self.change_reason)
+        update_with_history(updated, self.fields_to_update(), user=self.history_user,
+                            reason=self.change_reason)
+        self.after_write(data)
+        return len(created), len(updated), unchanged
+
+    def after_write(self, data) -> None:
+        """Called once a sheet's rows are written (by either import), to finish what
+        needs every row in place."""
+
     # -- import-export plumbing ----------------------------------------------
     def get_queryset(self):
         return self.export_queryset()
@@ -328,7 +394,12 @@ class BundleResource(resources.ModelResource):
         ]
 
     def import_instance(self, instance, row, **kwargs):
-        number = kwargs.get("row_number", 0)
+        self.validate_row(instance, row, kwargs.get("row_number", 0))
+
+    def validate_row(self, instance, row: dict[str, Any], number: int) -> None:
+        """Read ``row`` (data row ``number``, counting from 1) into ``instance``, or raise a
+        ValidationError mapping column names to messages. Both the admin's import and the
+        bundle's come through here."""
         key = self.row_key(row)
         reader = RowReader(row)
         if key in self.seen:
@@ -371,10 +442,8 @@ class BundleResource(resources.ModelResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.create_instances:
             try:
-                bulk_create_with_history(
-                    self.create_instances, self._meta.model, batch_size=batch_size,
-                    default_user=self.history_user, default_change_reason=self.change_reason,
-                )
+                create_with_history(self.create_instances, user=self.history_user,
+                                    reason=self.change_reason)
             except Exception as error:  # reported for the whole sheet; the import rolls back
                 self.handle_import_error(result, error, raise_errors)
             finally:
@@ -383,18 +452,17 @@ class BundleResource(resources.ModelResource):
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.update_instances:
             try:
-                bulk_update_with_history(
-                    self.update_instances, self._meta.model,
-                    [f.name for f in self.updatable_fields()] + (
-                        ["updated_at"] if hasattr(self.update_instances[0], "updated_at") else []
-                    ),
-                    batch_size=batch_size,
-                    default_user=self.history_user, default_change_reason=self.change_reason,
-                )
+                update_with_history(self.update_instances, self.fields_to_update(),
+                                    user=self.history_user, reason=self.change_reason)
             except Exception as error:
                 self.handle_import_error(result, error, raise_errors)
             finally:
                 self.update_instances.clear()
+
+    def fields_to_update(self) -> list[str]:
+        model = self._meta.model
+        stamped = ["updated_at"] if hasattr(model, "updated_at") else []
+        return [f.name for f in self.updatable_fields()] + stamped
 
     def bulk_delete(self, using_transactions, dry_run, raise_errors, result=None):
         # Imports never delete.
