@@ -124,6 +124,9 @@ def _write_history(objs: Sequence[models.Model], *, kind: str, user, reason: str
     copied = [f for f in fields if f.attname in tracked]
     extra = [f for f in fields if f.attname in fixed]
     constants = tuple(_prepare(f)(fixed[f.attname]) for f in extra)
+    if connection.vendor == "postgresql":  # the same date on every row: written out once
+        constants = tuple(v.isoformat() if isinstance(v, datetime.datetime) else v
+                          for v in constants)
     rows = (row + constants for row in _values(objs, copied))
     _write(history, copied + extra, rows)
 
@@ -174,7 +177,17 @@ def _write(model, fields: Sequence[models.Field], rows: Iterable[tuple]) -> None
 def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tuple]) -> None:
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     raw = cursor.cursor  # psycopg2's own cursor: Django's wrapper has no copy_expert
-    raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN", _CopyStream(rows), size=1 << 20)
+    stream = _CopyStream(rows, [_copy_format(f) for f in fields])
+    raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN", stream, size=1 << 20)
+
+
+def _copy_format(field: models.Field) -> Callable[[Any], str]:
+    """How COPY's text format writes a value of ``field``: NULL as ``\\N``, text escaped."""
+    if isinstance(field, (models.CharField, models.TextField, models.JSONField)):
+        return lambda value: "\\N" if value is None else value.translate(_COPY_ESCAPES)
+    if isinstance(field, (models.IntegerField, models.ForeignKey)):
+        return lambda value: "\\N" if value is None else str(value)
+    return _copy_text
 
 
 def _copy_text(value: Any) -> str:
@@ -194,15 +207,16 @@ def _copy_text(value: Any) -> str:
 class _CopyStream:
     """The rows as COPY's text format, read in pieces so a large sheet is never one string."""
 
-    def __init__(self, rows: Iterable[tuple]):
+    def __init__(self, rows: Iterable[tuple], formats: list[Callable[[Any], str]]):
         self._rows = iter(rows)
+        self._formats = formats
         self._buffer = ""
 
     def _lines(self, count: int) -> str:
-        text = _copy_text
+        formats = self._formats
         lines = []
         for row in self._rows:
-            lines.append("\t".join([text(value) for value in row]))
+            lines.append("\t".join([write(value) for write, value in zip(formats, row, strict=True)]))
             if len(lines) == count:
                 break
         return "\n".join(lines) + "\n" if lines else ""

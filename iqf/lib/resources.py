@@ -6,6 +6,7 @@ The same resources serve the admin's import/export screens and the bundle comman
 """
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
@@ -57,17 +58,26 @@ def cell_text(value: Any) -> str:
     """A cell as text: spaces trimmed, one protective leading apostrophe removed."""
     if value is None:
         return ""
+    if type(value) is str:
+        return _short_text_of(value) if len(value) <= 100 else _text_of(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime.datetime):
         value = value.date()
-    text = str(value)
+    return _text_of(str(value))
+
+
+def _text_of(text: str) -> str:
     if "\x00" in text:
         raise ValueError("contains a NUL character, which databases cannot store")
     text = clean_text(text)
     if text.startswith("'"):
         text = text[1:]
     return text
+
+
+# Imports read the same references, names and flags over and over: each is cleaned once.
+_short_text_of = functools.lru_cache(maxsize=1 << 16)(_text_of)
 
 
 class TextWidget(widgets.Widget):
@@ -266,6 +276,7 @@ class BundleResource(resources.ModelResource):
         self.existing: dict[tuple, models.Model] = {}
         self.seen: dict[tuple, int] = {}
         self._snapshot: tuple | None = None
+        self._attnames: list[str] | None = None
         #: the spreadsheet row of a data row; the header is row 1 unless told otherwise
         self.spreadsheet_rows: list[int] | None = None
 
@@ -385,7 +396,13 @@ class BundleResource(resources.ModelResource):
         self._snapshot = None if new else self.snapshot(instance)
 
     def snapshot(self, instance) -> tuple:
-        return tuple(getattr(instance, f.attname) for f in self.updatable_fields())
+        state = instance.__dict__
+        return tuple(state[name] for name in self._snapshot_attnames())
+
+    def _snapshot_attnames(self) -> list[str]:
+        if self._attnames is None:
+            self._attnames = [f.attname for f in self.updatable_fields()]
+        return self._attnames
 
     def updatable_fields(self) -> list[models.Field]:
         return [
