@@ -12,7 +12,10 @@ The history rows are those simple-history writes: every tracked field, the date,
 user, the reason and ``+`` (created) or ``~`` (changed).
 """
 
+import csv
 import datetime
+import io
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -116,7 +119,7 @@ def _write_history(objs: Sequence[models.Model], *, kind: str, user, reason: str
     history = type(objs[0]).history.model
     tracked = {f.attname for f in history.tracked_fields}
     fixed = {"history_date": now, "history_user_id": user.pk if user else None,
-             "history_change_reason": reason, "history_type": kind}
+             "history_change_reason": reason or "", "history_type": kind}
     fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
     unknown = [f.attname for f in fields if f.attname not in tracked and f.attname not in fixed]
     if unknown:
@@ -128,7 +131,7 @@ def _write_history(objs: Sequence[models.Model], *, kind: str, user, reason: str
         constants = tuple(v.isoformat() if isinstance(v, datetime.datetime) else v
                           for v in constants)
     rows = (row + constants for row in _values(objs, copied))
-    _write(history, copied + extra, rows)
+    _write(history, copied + extra, rows, never_null={"history_change_reason"})
 
 
 def _prepare(field: models.Field) -> Callable[[Any], Any]:
@@ -161,24 +164,64 @@ def _values(objs: Sequence[models.Model], fields: Sequence[models.Field]) -> Ite
         yield tuple(prepare(state[name]) for name, prepare in pairs)
 
 
-def _write(model, fields: Sequence[models.Field], rows: Iterable[tuple]) -> None:
+def _write(model, fields: Sequence[models.Field], rows: Iterable[tuple], *,
+           never_null: Iterable[str] = ()) -> None:
     """Insert ``rows`` (values in the order of ``fields``) into ``model``'s table."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            _copy(cursor, table, fields, rows)
+            _copy(cursor, table, fields, rows, never_null=never_null)
         else:
             columns = ", ".join(quote(f.column) for f in fields)
             marks = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
-def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tuple]) -> None:
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tuple], *,
+          never_null: Iterable[str] = ()) -> None:
+    """COPY ``rows`` in. Every value is written quoted in CSV, so an empty text is an
+    empty text; ``None`` becomes NULL through FORCE_NULL in the nullable columns that are
+    not text. A nullable text column (unless ``never_null`` vouches for its values) needs
+    COPY's own text format, where NULL is written apart from any text."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
     raw = cursor.cursor  # psycopg2's own cursor: Django's wrapper has no copy_expert
-    stream = _CopyStream(rows, [_copy_format(f) for f in fields])
-    raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN", stream, size=1 << 20)
+    textual = (models.CharField, models.TextField, models.JSONField)
+    if any(f.null and isinstance(f, textual) and f.attname not in never_null for f in fields):
+        stream = _TextStream(rows, [_copy_format(f) for f in fields])
+        raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN", stream, size=1 << 20)
+        return
+    nullable = ", ".join(quote(f.column) for f in fields if f.null and not isinstance(f, textual))
+    options = "FORMAT csv" + (f", FORCE_NULL ({nullable})" if nullable else "")
+    raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})", _CsvStream(rows),
+                    size=1 << 20)
+
+
+class _CsvStream:
+    """The rows as CSV with every value quoted, read in pieces so that a large sheet is
+    never one string."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        self._rows = iter(rows)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        self._pending = ""
+
+    def read(self, size: int = -1) -> str:
+        while size < 0 or len(self._pending) < size:
+            self._writer.writerows(itertools.islice(self._rows, 2000))
+            more = self._buffer.getvalue()
+            if not more:
+                break
+            self._buffer.seek(0)
+            self._buffer.truncate()
+            self._pending += more
+        if size < 0:
+            chunk, self._pending = self._pending, ""
+        else:
+            chunk, self._pending = self._pending[:size], self._pending[size:]
+        return chunk
 
 
 def _copy_format(field: models.Field) -> Callable[[Any], str]:
@@ -204,8 +247,8 @@ def _copy_text(value: Any) -> str:
     return str(value)
 
 
-class _CopyStream:
-    """The rows as COPY's text format, read in pieces so a large sheet is never one string."""
+class _TextStream:
+    """The rows in COPY's text format, read in pieces."""
 
     def __init__(self, rows: Iterable[tuple], formats: list[Callable[[Any], str]]):
         self._rows = iter(rows)
