@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -22,6 +23,8 @@ from iqf.lib.bulk import create_with_history, update_with_history
 from iqf.lib.levels import level_code, parse_level
 from iqf.lib.text import clean_text
 
+#: Value types whose checks ``clean_model_fields`` remembers (hashable, compared by value).
+_REMEMBERED = frozenset({str, int, bool, Decimal, datetime.date, type(None)})
 _WHOLE_NUMBER = re.compile(r"^\d{1,9}$")
 _MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$")
 
@@ -277,6 +280,8 @@ class BundleResource(resources.ModelResource):
         self.seen: dict[tuple, int] = {}
         self._snapshot: tuple | None = None
         self._attnames: list[str] | None = None
+        self._to_clean: list[models.Field] | None = None
+        self._clean_values: set[tuple[str, Any]] = set()
         #: the spreadsheet row of a data row; the header is row 1 unless told otherwise
         self.spreadsheet_rows: list[int] | None = None
 
@@ -443,10 +448,37 @@ class BundleResource(resources.ModelResource):
             reader.done()
         except RowErrors as error:
             raise ValidationError(error.errors) from None
-        try:
-            instance.clean_fields(exclude=self.clean_fields_exclude())
-        except ValidationError as error:
-            raise ValidationError(self.to_columns(error.message_dict)) from None
+        self.clean_model_fields(instance)
+
+    def clean_model_fields(self, instance) -> None:
+        """``Model.clean_fields()`` (its loop, over the fields not excluded), remembering
+        the values found good: an import repeats the same flags, levels, orders and names
+        row after row, and each field's checks do not depend on the rest of the row."""
+        if self._to_clean is None:
+            excluded = set(self.clean_fields_exclude())
+            self._to_clean = [f for f in instance._meta.fields
+                              if f.name not in excluded and not f.generated]
+        good = self._clean_values
+        errors = {}
+        state = instance.__dict__
+        for field in self._to_clean:
+            value = state[field.attname]
+            kind = type(value)
+            remembered = kind in _REMEMBERED and (kind is not str or len(value) <= 32)
+            if remembered and (field.attname, value) in good:
+                continue
+            if field.blank and value in field.empty_values or isinstance(value, DatabaseDefault):
+                continue
+            try:
+                cleaned = field.clean(value, instance)
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+                continue
+            state[field.attname] = cleaned
+            if remembered and cleaned == value and type(cleaned) is kind:
+                good.add((field.attname, value))
+        if errors:
+            raise ValidationError(self.to_columns(ValidationError(errors).message_dict))
 
     def clean_fields_exclude(self) -> list[str]:
         return [
