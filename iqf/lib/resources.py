@@ -298,7 +298,7 @@ class BundleResource(resources.ModelResource):
 
     # -- hooks for subclasses ------------------------------------------------
     def row_key(self, row: dict[str, Any]) -> tuple:
-        return tuple(norm(row.get(column)) for column in self.key_columns)
+        return tuple([norm(row.get(column)) for column in self.key_columns])
 
     def instance_key(self, instance) -> tuple:
         raise NotImplementedError
