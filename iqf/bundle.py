@@ -276,10 +276,11 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
     return summaries
 
 
-def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int]:
+def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int] | None:
     """The qualifications whose coverage the imported memberships and judgements may
     change: those named by a qualification_modules or attributes row, and those that
-    contain a module an attributes row names."""
+    contain a module an attributes row names. None (all of them) when the rows name so
+    many that rebuilding the whole summary costs less than finding them."""
     qualification_refs: set[str] = set()
     module_refs: set[str] = set()
     for name, refs, column in [
@@ -291,6 +292,8 @@ def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int]:
         if sheet is not None and column in sheet.headers:
             position = sheet.headers.index(column)
             refs.update(cell_text(row[position]) for row in sheet.rows)
+    if len(qualification_refs) + len(module_refs) > coverage_summary.FULL_REFRESH_ABOVE:
+        return None
     qualifications, modules = qualification_lookup(), module_lookup()
     found = {qualifications.get(ref) for ref in qualification_refs if ref}
     ids = {q.pk for q in found if q is not None}

@@ -1482,3 +1482,25 @@ def test_reimport_queries_do_not_grow_with_the_rows(tmp_path, bundle_users):
             raise _Undo
 
     assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("full_refresh_above", [20_000, 5], ids=["touched", "whole"])
+def test_import_leaves_the_coverage_summary_as_a_full_rebuild_gives(
+    tmp_path, bundle_users, monkeypatch, full_refresh_above
+):
+    # Above the threshold the import rebuilds the whole summary instead of finding the
+    # qualifications its rows touch; either way the summary is what a rebuild gives.
+    from commoncore import summary
+    from commoncore.models import QualificationCoverage
+
+    monkeypatch.setattr(summary, "FULL_REFRESH_ABOVE", full_refresh_above)
+    bundle_import(path=write_bundle(tmp_path / "b", sized_bundle(30)))
+    bundle_import(path=write_bundle(tmp_path / "c", changed_full_bundle()))
+    imported = sorted(QualificationCoverage.objects.values_list(
+        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+
+    summary.refresh()
+
+    assert imported == sorted(QualificationCoverage.objects.values_list(
+        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+    assert len(imported) >= 30
