@@ -1504,3 +1504,14 @@ def test_import_leaves_the_coverage_summary_as_a_full_rebuild_gives(
     assert imported == sorted(QualificationCoverage.objects.values_list(
         "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
     assert len(imported) >= 30
+
+
+def test_imported_rows_never_take_the_id_of_a_deleted_row(tmp_path):
+    # history rows name records by id: a new row under an old id would inherit its history
+    gone = QualificationFactory()
+    gone_id = gone.pk
+    gone.delete()
+
+    bundle_import(path=write_bundle(tmp_path / "b", {"qualifications": qualification_rows(2)}))
+
+    assert min(Qualification.objects.values_list("pk", flat=True)) > gone_id
