@@ -143,7 +143,15 @@ def _prepare(field: models.Field) -> Callable[[Any], Any]:
         if isinstance(field, models.JSONField):
             return lambda value: None if value is None else json.dumps(value, cls=field.encoder)
         return _same  # COPY reads dates, times and decimals from their text
-    return lambda value: field.get_db_prep_save(value, connection)
+    last: list[Any] = [_same, None]  # the value prepared last and what it gave
+
+    def prepare(value: Any) -> Any:
+        # the time stamps of a batch are all one object: prepared once
+        if value is not last[0]:
+            last[:] = [value, field.get_db_prep_save(value, connection)]
+        return last[1]
+
+    return prepare
 
 
 def _same(value: Any) -> Any:
