@@ -206,30 +206,44 @@ def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tup
                     size=1 << 20)
 
 
-class _CsvStream:
-    """The rows as CSV with every value quoted, read in pieces so that a large sheet is
-    never one string."""
+class _Stream:
+    """Rows turned into text piece by piece, read as a file by ``copy_expert``, so that a
+    large sheet is never one string. Subclasses say how the next rows are written."""
 
     def __init__(self, rows: Iterable[tuple]):
         self._rows = iter(rows)
-        self._buffer = io.StringIO()
-        self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
         self._pending = ""
+
+    def _more(self) -> str:
+        raise NotImplementedError
 
     def read(self, size: int = -1) -> str:
         while size < 0 or len(self._pending) < size:
-            self._writer.writerows(itertools.islice(self._rows, 2000))
-            more = self._buffer.getvalue()
+            more = self._more()
             if not more:
                 break
-            self._buffer.seek(0)
-            self._buffer.truncate()
             self._pending += more
         if size < 0:
             chunk, self._pending = self._pending, ""
         else:
             chunk, self._pending = self._pending[:size], self._pending[size:]
         return chunk
+
+
+class _CsvStream(_Stream):
+    """The rows as CSV with every value quoted."""
+
+    def __init__(self, rows: Iterable[tuple]):
+        super().__init__(rows)
+        self._buffer = io.StringIO()
+        self._writer = csv.writer(self._buffer, quoting=csv.QUOTE_ALL, lineterminator="\n")
+
+    def _more(self) -> str:
+        self._writer.writerows(itertools.islice(self._rows, 2000))
+        text = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        return text
 
 
 def _copy_format(field: models.Field) -> Callable[[Any], str]:
@@ -255,31 +269,15 @@ def _copy_text(value: Any) -> str:
     return str(value)
 
 
-class _TextStream:
-    """The rows in COPY's text format, read in pieces."""
+class _TextStream(_Stream):
+    """The rows in COPY's text format."""
 
     def __init__(self, rows: Iterable[tuple], formats: list[Callable[[Any], str]]):
-        self._rows = iter(rows)
+        super().__init__(rows)
         self._formats = formats
-        self._buffer = ""
 
-    def _lines(self, count: int) -> str:
+    def _more(self) -> str:
         formats = self._formats
-        lines = []
-        for row in self._rows:
-            lines.append("\t".join([write(value) for write, value in zip(formats, row, strict=True)]))
-            if len(lines) == count:
-                break
+        lines = ["\t".join([write(value) for write, value in zip(formats, row, strict=True)])
+                 for row in itertools.islice(self._rows, 2000)]
         return "\n".join(lines) + "\n" if lines else ""
-
-    def read(self, size: int = -1) -> str:
-        while size < 0 or len(self._buffer) < size:
-            more = self._lines(2000)
-            if not more:
-                break
-            self._buffer += more
-        if size < 0:
-            chunk, self._buffer = self._buffer, ""
-        else:
-            chunk, self._buffer = self._buffer[:size], self._buffer[size:]
-        return chunk
