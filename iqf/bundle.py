@@ -2,7 +2,9 @@
 
 ``bundle_import`` reads every sheet, imports them in dependency order inside one
 transaction and rolls everything back on the first bad row; ``bundle_export`` writes
-every sheet. Both use the resources the admin's import/export screens use.
+every sheet. Both use the resources the admin's import/export screens use: each
+sheet's rows are checked by the same ``validate_row`` as the admin's imports, then
+written set-based with their history (``BundleResource.import_rows``).
 """
 
 import csv
@@ -14,15 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import tablib
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 
 from commoncore import summary as coverage_summary
 from commoncore.models import BundleImport
 from commoncore.resources import AttributeResource, MappingReviewResource
-from iqf.lib.resources import BundleResource, cell_text
+from iqf.lib.resources import BundleResource, RowsInvalid, cell_text
 from iqf.lib.safe_csv import neutralise, write_csv
 from qualifications.resources import (
     AwardingBodyResource,
@@ -309,31 +310,16 @@ def read_bundle(path: Path) -> dict[str, Sheet]:
 # -- importing -----------------------------------------------------------------------
 
 
-def _dataset(sheet: Sheet) -> tablib.Dataset:
-    dataset = tablib.Dataset(headers=sheet.headers)
-    for row in sheet.rows:
-        dataset.append(row)
-    return dataset
-
-
-def _messages(sheet: Sheet, resource: BundleResource, result) -> list[str]:
+def _messages(sheet: Sheet, resource: BundleResource, invalid: RowsInvalid) -> list[str]:
+    columns = set(resource.columns())
     messages = []
-    columns = {f.column_name for f in resource.fields.values()}
-
-    spreadsheet_row = resource.spreadsheet_row
-
-    for invalid in result.invalid_rows:
-        for field, errors in invalid.error_dict.items():
+    for number, errors in invalid.rows:
+        for field, texts in errors.items():
             where = f", column {field}" if field in columns else ""
-            for error in errors:
+            for text in texts:
                 messages.append(
-                    f"sheet {sheet.name}: row {spreadsheet_row(invalid.number)}{where}: {error}"
+                    f"sheet {sheet.name}: row {resource.spreadsheet_row(number)}{where}: {text}"
                 )
-    for number, errors in result.row_errors():
-        for error in errors:
-            messages.append(f"sheet {sheet.name}: row {spreadsheet_row(number)}: {error.error}")
-    for error in result.base_errors:
-        messages.append(f"sheet {sheet.name}: {error.error}")
     return messages
 
 
@@ -356,12 +342,13 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
                                    f"{', '.join(missing)}"])
             resource = resource_class(user=user, change_reason=reason)
             resource.spreadsheet_rows = sheet.row_numbers
-            result = resource.import_data(_dataset(sheet), use_transactions=False)
-            if result.has_errors() or result.has_validation_errors():
-                raise BundleError(_messages(sheet, resource, result))
-            totals = result.totals
-            summaries.append(SheetSummary(sheet.name, totals["new"], totals["update"],
-                                          totals["skip"]))
+            try:
+                created, updated, unchanged = resource.import_rows(sheet.headers, sheet.rows)
+            except RowsInvalid as invalid:
+                raise BundleError(_messages(sheet, resource, invalid)) from None
+            except (ValueError, DatabaseError) as error:  # a rule over the whole sheet
+                raise BundleError([f"sheet {sheet.name}: {error}"]) from None
+            summaries.append(SheetSummary(sheet.name, created, updated, unchanged))
         if dry_run:
             transaction.set_rollback(True)
         else:
@@ -370,10 +357,11 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
     return summaries
 
 
-def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int]:
+def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int] | None:
     """The qualifications whose coverage the imported memberships and judgements may
     change: those named by a qualification_modules or attributes row, and those that
-    contain a module an attributes row names."""
+    contain a module an attributes row names. None (all of them) when the rows name so
+    many that rebuilding the whole summary costs less than finding them."""
     qualification_refs: set[str] = set()
     module_refs: set[str] = set()
     for name, refs, column in [
@@ -385,6 +373,8 @@ def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int]:
         if sheet is not None and column in sheet.headers:
             position = sheet.headers.index(column)
             refs.update(cell_text(row[position]) for row in sheet.rows)
+    if len(qualification_refs) + len(module_refs) > coverage_summary.FULL_REFRESH_ABOVE:
+        return None
     qualifications, modules = qualification_lookup(), module_lookup()
     found = {qualifications.get(ref) for ref in qualification_refs if ref}
     ids = {q.pk for q in found if q is not None}

@@ -1,8 +1,8 @@
 """Bundle sheets for qualifications, modules, providers and the links between them."""
 
 from django.db.models import QuerySet
-from simple_history.utils import bulk_update_with_history
 
+from iqf.lib.bulk import update_with_history
 from iqf.lib.resources import (
     BundleResource,
     DateWidget,
@@ -171,25 +171,26 @@ class QualificationResource(BundleResource):
         )
 
     def after_import(self, dataset, result, **kwargs):
-        if result.has_errors() or result.has_validation_errors():
-            return
+        if not (result.has_errors() or result.has_validation_errors()):
+            self.after_write(dataset)
+
+    def after_write(self, data) -> None:
         if self.pending_successors:
             self.link_pending_successors()
-        if "superseded_by" in dataset.headers:
+        if "superseded_by" in data.headers:
             self.refuse_supersede_cycles()
 
     def link_pending_successors(self) -> None:
-        by_ref = {q.ref.casefold(): q for q in Qualification.objects.only("id", "ref", "status")}
+        # whole rows: the history rows written below copy every field
+        by_ref = {q.ref.casefold(): q for q in Qualification.objects.all()}
         changed = []
         for ref, successor_ref in self.pending_successors.items():
             qualification = by_ref[ref.casefold()]
             qualification.status = Qualification.Status.SUPERSEDED
             qualification.superseded_by = by_ref[successor_ref.casefold()]
             changed.append(qualification)
-        bulk_update_with_history(
-            changed, Qualification, ["status", "superseded_by"],
-            default_user=self.history_user, default_change_reason=self.change_reason,
-        )
+        update_with_history(changed, ["status", "superseded_by"], user=self.history_user,
+                            reason=self.change_reason)
 
     @staticmethod
     def refuse_supersede_cycles() -> None:

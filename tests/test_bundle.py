@@ -7,10 +7,12 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import tablib
 from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from openpyxl import load_workbook
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from commoncore.models import Attribute, MappingReview
 from iqf.bundle import SHEET_NAMES, BundleError, bundle_export, bundle_import
@@ -1238,3 +1240,278 @@ def test_bulk_export_writes_the_cells_the_resources_own_export_gives(full_bundle
         headers, rows = resource_class().export_rows()
         assert headers == list(reference.headers), resource_class.sheet
         assert [list(row) for row in rows] == [list(row) for row in reference], resource_class.sheet
+
+
+# -- set-based writes ------------------------------------------------------------------
+# bundle_import reads every row through the resources' validate_row, as the admin's
+# import does, then writes each sheet in a few statements (iqf/lib/bulk.py). These tests
+# hold it to what django-import-export's own row-by-row import gives.
+
+
+def simple_history_create(objs, *, user=None, reason=""):
+    if objs:
+        bulk_create_with_history(list(objs), type(objs[0]), default_user=user,
+                                 default_change_reason=reason)
+
+
+def simple_history_update(objs, fields, *, user=None, reason=""):
+    if objs:
+        bulk_update_with_history(list(objs), type(objs[0]), list(fields), default_user=user,
+                                 default_change_reason=reason)
+
+
+def import_row_by_row(path: Path) -> None:
+    """The same bundle through django-import-export's import_data, sheet by sheet, as
+    the admin's import screens run it, written by Django's and simple-history's own bulk
+    functions; then the coverage summary rebuilt whole."""
+    from commoncore import summary
+    from iqf.bundle import SHEETS, read_bundle
+
+    sheets = read_bundle(path)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("iqf.lib.resources.create_with_history", simple_history_create)
+        patch.setattr("iqf.lib.resources.update_with_history", simple_history_update)
+        patch.setattr("qualifications.resources.update_with_history", simple_history_update)
+        for resource_class in SHEETS:
+            sheet = sheets.get(resource_class.sheet)
+            if sheet is None:
+                continue
+            dataset = tablib.Dataset(*sheet.rows, headers=sheet.headers)
+            resource = resource_class(change_reason=f"Bundle import from {path.name} (system)")
+            result = resource.import_data(dataset, use_transactions=False)
+            assert not (result.has_errors() or result.has_validation_errors()), resource.sheet
+    summary.refresh()
+
+
+def database_state(tmp_path: Path, name: str) -> dict:
+    """Everything a bundle can carry, as the export writes it, with the coverage summary
+    and the history rows counted by table and kind."""
+    from commoncore.models import QualificationCoverage
+
+    out = tmp_path / name
+    bundle_export(path=out)
+    state: dict = {sheet: sorted(map(tuple, map(dict.items, read_csv_sheet(out, sheet))))
+                   for sheet in SHEET_NAMES}
+    state["coverage"] = sorted(QualificationCoverage.objects.values_list(
+        "qualification__ref", "area__framework__name", "area__number", "whole_possible",
+        "whole_guaranteed", "elements_possible", "elements_guaranteed",
+    ))
+    state["history"] = {
+        model._meta.label: sorted(model.objects.values_list("history_type", "history_change_reason"))
+        for app in ("qualifications", "roles", "commoncore")
+        for model in apps.get_app_config(app).get_models()
+        if ".Historical" in model._meta.label
+    }
+    return state
+
+
+def changed_full_bundle() -> Bundle:
+    """The full bundle with titles, flags and a review changed, and rows added."""
+    bundle = full_bundle()
+    bundle["qualifications"][2][1] = "CACHE Level 3 Diploma in Family Support (2010)"
+    bundle["modules"][1][4] = "Mandatory everywhere"
+    bundle["qualification_modules"][2][2] = "yes"  # Q-NEW U-102 becomes mandatory
+    bundle["qualification_modules"].append(["Q-ENTRY", "U-102", "no"])
+    bundle["role_qualifications"][2][2] = "yes"
+    bundle["mapping_reviews"][3][2] = "submitted"  # Q-ENTRY's draft is submitted
+    bundle["attributes"].append(["", "6", "", "U-102"])
+    return bundle
+
+
+@pytest.mark.parametrize("second", [None, changed_full_bundle], ids=["create", "update"])
+def test_set_based_import_gives_the_state_the_row_by_row_import_gives(
+    tmp_path, bundle_users, second
+):
+    first_path = write_bundle(tmp_path / "bundle", full_bundle())
+    paths = [first_path] + ([write_bundle(tmp_path / "second", second())] if second else [])
+    with pytest.raises(_Undo), transaction.atomic():
+        for path in paths:
+            import_row_by_row(path)
+        row_by_row = database_state(tmp_path, "row-by-row")
+        raise _Undo
+
+    for path in paths:
+        bundle_import(path=path)
+
+    assert database_state(tmp_path, "set-based") == row_by_row
+
+
+def test_text_with_tabs_newlines_and_backslashes_is_stored_as_it_was(tmp_path):
+    notes = "line one\nline two\ttabbed \\N back\\slash \\t\r\nend"
+    path = write_bundle(tmp_path / "b", {"qualifications": [
+        ["ref", "title", "notes"], ["Q1", "Play\\work", notes], ["Q2", "Empty notes", ""],
+    ]})
+
+    bundle_import(path=path)
+
+    stored = {q.ref: (q.title, q.notes) for q in Qualification.objects.all()}
+    # the CSV reader keeps \r\n inside a quoted cell; cleaning trims only the ends
+    assert stored == {"Q1": ("Play\\work", notes), "Q2": ("Empty notes", "")}
+    history = Qualification.history.get(ref="Q1")
+    assert (history.title, history.notes, history.history_type) == ("Play\\work", notes, "+")
+
+
+def test_imported_rows_get_ids_the_database_goes_on_from(tmp_path):
+    bundle_import(path=write_bundle(tmp_path / "b", {"qualifications": qualification_rows(3)}))
+
+    later = QualificationFactory()
+
+    assert later.pk > max(Qualification.objects.exclude(pk=later.pk).values_list("pk", flat=True))
+
+
+def test_every_bad_row_of_a_sheet_is_named(tmp_path):
+    rows = qualification_rows(5)
+    rows[2][2] = "9"  # spreadsheet row 3
+    rows[5][1] = ""  # spreadsheet row 6
+    message = import_error(write_bundle(tmp_path / "b", {"qualifications": rows}))
+
+    assert message.splitlines() == [
+        "sheet qualifications: row 3, column level: '9' is not a level: use E, 1 to 8, "
+        "or leave it empty",
+        "sheet qualifications: row 6, column title: is empty; a value is required",
+    ]
+
+
+def test_a_bad_last_row_of_the_last_sheet_of_a_large_bundle_writes_nothing(tmp_path, bundle_users):
+    bundle = sized_bundle(300)
+    bundle["attributes"].append(["", "7", "Q0001", ""])
+    path = write_bundle(tmp_path / "b", bundle)
+    before = table_counts()
+
+    message = import_error(path)
+
+    assert message == f"sheet attributes: row {len(bundle['attributes'])}, column area: " \
+        "Common Core of Skills and Knowledge (2005) has no area 7"
+    assert table_counts() == before
+
+
+def test_a_failure_after_every_sheet_is_written_writes_nothing(tmp_path, bundle_users,
+                                                               monkeypatch):
+    from commoncore import summary
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the summary could not be refreshed")
+
+    monkeypatch.setattr(summary, "refresh", fail)
+    before = table_counts()
+
+    with pytest.raises(RuntimeError):
+        bundle_import(path=write_bundle(tmp_path / "b", sized_bundle(50)))
+
+    assert table_counts() == before
+
+
+def sized_bundle(n: int) -> Bundle:
+    """Every sheet with about ``n`` rows (three memberships per qualification)."""
+    refs = [f"Q{i:04d}" for i in range(1, n + 1)]
+    units = [f"U{i:04d}" for i in range(1, n + 1)]
+    roles = [f"Role {i}" for i in range(1, n + 1)]
+    providers = [f"Provider {i}" for i in range(1, n + 1)]
+    return {
+        "clusters": [["scheme", "cluster"]] + [["Services", f"Cluster {i}"] for i in range(n)],
+        "roles": [["role", "level", "description"]] + [[r, "3", "A role"] for r in roles],
+        "role_clusters": [["scheme", "cluster", "role"]] + [
+            ["Services", f"Cluster {i}", r] for i, r in enumerate(roles)
+        ],
+        "qualification_types": [["name"], ["Forest School award"]],
+        "awarding_bodies": [["name"], ["CACHE"]],
+        "qualifications": [["ref", "title", "type", "awarding_body", "level", "learning_hours"]]
+        + [[ref, f"Certificate {ref}", "NVQ", "CACHE", "2", "120"] for ref in refs],
+        "modules": [["ref", "title", "level"]] + [[u, f"Unit {u}", "2"] for u in units],
+        "qualification_modules": [["qualification_ref", "module_ref", "mandatory"]] + [
+            [ref, units[(i + k) % n], "yes" if k == 0 else "no"]
+            for i, ref in enumerate(refs) for k in range(3)
+        ],
+        "prerequisites": [["qualification_ref", "required_qualification_ref",
+                           "required_module_ref"]] + [
+            [ref, "", units[(i + 5) % n]] for i, ref in enumerate(refs)
+        ],
+        "role_qualifications": [["role", "qualification_ref", "key"]] + [
+            [r, refs[i], "yes"] for i, r in enumerate(roles)
+        ],
+        "providers": [["name", "region", "url"]] + [[p, "London", ""] for p in providers],
+        "offerings": [["provider", "qualification_ref", "course_hours", "mode", "cost"]] + [
+            [p, refs[i], "100", "part-time", "450.00"] for i, p in enumerate(providers)
+        ],
+        "mapping_reviews": [["qualification_ref", "framework", "status", "mapped_by",
+                             "moderated_by"]] + [[ref, "", "approved", MAPPER, MODERATOR]
+                                                 for ref in refs],
+        "attributes": [["framework", "area", "qualification_ref", "module_ref"]] + [
+            ["", str(i % 6 + 1), ref, ""] for i, ref in enumerate(refs)
+        ] + [["", str(i % 6 + 1), "", u] for i, u in enumerate(units)],
+    }
+
+
+def import_queries(tmp_path: Path, bundle: Bundle, name: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    path = write_bundle(tmp_path / name, bundle)
+    with CaptureQueriesContext(connection) as queries:
+        bundle_import(path=path)
+    return len(queries)
+
+
+def test_import_queries_do_not_grow_with_the_rows(tmp_path, bundle_users):
+    # Per sheet: the rows already there, one query per table a column refers to, the
+    # ids for the new rows, the rows and their history (one COPY or executemany each);
+    # then the coverage summary and the import log. The same at 20 rows as at 200.
+    counts = []
+    for n in (20, 200):
+        with pytest.raises(_Undo), transaction.atomic():
+            counts.append(import_queries(tmp_path, sized_bundle(n), f"bundle-{n}"))
+            assert Qualification.objects.count() == n
+            raise _Undo
+    small, large = counts
+
+    assert large == small
+
+
+def test_reimport_queries_do_not_grow_with_the_rows(tmp_path, bundle_users):
+    def changed(bundle: Bundle) -> Bundle:
+        for row in bundle["qualifications"][1:]:
+            row[1] += " (revised)"
+        return bundle
+
+    counts = []
+    for n in (20, 200):
+        with pytest.raises(_Undo), transaction.atomic():
+            bundle_import(path=write_bundle(tmp_path / f"first-{n}", sized_bundle(n)))
+            counts.append(import_queries(tmp_path, changed(sized_bundle(n)), f"second-{n}"))
+            assert Qualification.history.filter(history_type="~").count() == n
+            raise _Undo
+
+    assert counts[0] == counts[1]
+
+
+@pytest.mark.parametrize("full_refresh_above", [20_000, 5], ids=["touched", "whole"])
+def test_import_leaves_the_coverage_summary_as_a_full_rebuild_gives(
+    tmp_path, bundle_users, monkeypatch, full_refresh_above
+):
+    # Above the threshold the import rebuilds the whole summary instead of finding the
+    # qualifications its rows touch; either way the summary is what a rebuild gives.
+    from commoncore import summary
+    from commoncore.models import QualificationCoverage
+
+    monkeypatch.setattr(summary, "FULL_REFRESH_ABOVE", full_refresh_above)
+    bundle_import(path=write_bundle(tmp_path / "b", sized_bundle(30)))
+    bundle_import(path=write_bundle(tmp_path / "c", changed_full_bundle()))
+    imported = sorted(QualificationCoverage.objects.values_list(
+        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+
+    summary.refresh()
+
+    assert imported == sorted(QualificationCoverage.objects.values_list(
+        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+    assert len(imported) >= 30
+
+
+def test_imported_rows_never_take_the_id_of_a_deleted_row(tmp_path):
+    # history rows name records by id: a new row under an old id would inherit its history
+    gone = QualificationFactory()
+    gone_id = gone.pk
+    gone.delete()
+
+    bundle_import(path=write_bundle(tmp_path / "b", {"qualifications": qualification_rows(2)}))
+
+    assert min(Qualification.objects.values_list("pk", flat=True)) > gone_id

@@ -4,6 +4,7 @@ it changes, and never afterwards (iqf.lib.pagecache).
 The tests commit for real (a write inside a test's own transaction never commits, so would
 never move the counter on): each starts from an empty page cache and the counter's row."""
 
+import csv
 from urllib.parse import quote
 
 import pytest
@@ -14,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from iqf.lib.pagecache import changes_content
 from qualifications import services as qualification_services
-from qualifications.models import Qualification
+from qualifications.models import Qualification, QualificationType
 from tests.factories import (
     ClusterFactory,
     ClusterSchemeFactory,
@@ -245,3 +246,35 @@ def test_off_means_every_request_renders(client, settings):
     get(client, "/qualifications/")
     _, _, queries = get(client, "/qualifications/")
     assert queries > 1
+
+
+def test_a_bundle_import_ends_the_cached_page(client, tmp_path):
+    # on PostgreSQL the import writes new rows by COPY, past the connection's watch
+    from iqf.bundle import bundle_export, bundle_import
+
+    QualificationFactory(title="Diploma in Outdoor Play")
+    _, before, _ = get(client, "/qualifications/")
+    bundle_export(path=tmp_path)
+    sheet = tmp_path / "qualifications.csv"
+    with sheet.open(encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    rows.append({**rows[0], "ref": "Q-NEW", "title": "Diploma in Forest Play"})
+    with sheet.open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    counted = version()
+    bundle_import(path=tmp_path)
+    assert version() == counted + 1
+    _, after, _ = get(client, "/qualifications/")
+    assert b"Diploma in Forest Play" in after and b"Diploma in Forest Play" not in before
+
+
+def test_rows_written_by_the_bulk_writer_end_the_cached_page():
+    # PostgreSQL: COPY through the driver's own cursor, which only the writer can report
+    from iqf.lib.bulk import create_with_history
+
+    counted = version()
+    with transaction.atomic():
+        create_with_history([QualificationType(name="Bulk-written award")])
+    assert version() == counted + 1

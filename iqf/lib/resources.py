@@ -6,24 +6,48 @@ The same resources serve the admin's import/export screens and the bundle comman
 """
 
 import datetime
+import functools
 import re
 from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
+from django.db.models.expressions import DatabaseDefault
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from iqf.lib.bulk import create_with_history, update_with_history
 from iqf.lib.levels import level_code, parse_level
 from iqf.lib.text import clean_text
 
+#: Value types whose checks ``clean_model_fields`` remembers (hashable, compared by value).
+_REMEMBERED = frozenset({str, int, bool, Decimal, datetime.date, type(None)})
 # ASCII digits only: \d alone would take other scripts' digits, which int() then reads.
 _WHOLE_NUMBER = re.compile(r"^\d{1,9}$", re.ASCII)
 _MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$", re.ASCII)
+
+
+class RowsInvalid(Exception):
+    """A sheet's bad rows: (data row number from 1, column → messages) each."""
+
+    def __init__(self, rows: list[tuple[int, dict[str, list[str]]]]):
+        super().__init__(rows)
+        self.rows = rows
+
+
+class SheetColumns:
+    """A sheet's cells by column, as the import hooks read a tablib Dataset's."""
+
+    def __init__(self, headers: list[str], rows: list[list[str]]):
+        self.headers = headers
+        self.rows = rows
+
+    def __getitem__(self, column: str) -> list[str]:
+        position = self.headers.index(column)
+        return [row[position] for row in self.rows]
 
 
 class RowErrors(Exception):
@@ -38,17 +62,26 @@ def cell_text(value: Any) -> str:
     """A cell as text: spaces trimmed, one protective leading apostrophe removed."""
     if value is None:
         return ""
+    if type(value) is str:
+        return _short_text_of(value) if len(value) <= 100 else _text_of(value)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if isinstance(value, datetime.datetime):
         value = value.date()
-    text = str(value)
+    return _text_of(str(value))
+
+
+def _text_of(text: str) -> str:
     if "\x00" in text:
         raise ValueError("contains a NUL character, which databases cannot store")
     text = clean_text(text)
     if text.startswith("'"):
         text = text[1:]
     return text
+
+
+# Imports read the same references, names and flags over and over: each is cleaned once.
+_short_text_of = functools.lru_cache(maxsize=1 << 16)(_text_of)
 
 
 class TextWidget(widgets.Widget):
@@ -247,6 +280,9 @@ class BundleResource(resources.ModelResource):
         self.existing: dict[tuple, models.Model] = {}
         self.seen: dict[tuple, int] = {}
         self._snapshot: tuple | None = None
+        self._attnames: list[str] | None = None
+        self._to_clean: list[models.Field] | None = None
+        self._clean_values: set[tuple[str, Any]] = set()
         #: the spreadsheet row of a data row; the header is row 1 unless told otherwise
         self.spreadsheet_rows: list[int] | None = None
 
@@ -263,7 +299,7 @@ class BundleResource(resources.ModelResource):
 
     # -- hooks for subclasses ------------------------------------------------
     def row_key(self, row: dict[str, Any]) -> tuple:
-        return tuple(norm(row.get(column)) for column in self.key_columns)
+        return tuple([norm(row.get(column)) for column in self.key_columns])
 
     def instance_key(self, instance) -> tuple:
         raise NotImplementedError
@@ -302,6 +338,63 @@ class BundleResource(resources.ModelResource):
 
         return [f.column_name for f in fields], rows()
 
+    # -- import in bulk (bundles) ---------------------------------------------
+    def import_rows(self, headers: list[str], rows: list[list[str]]) -> tuple[int, int, int]:
+        """Import a sheet's data rows (cells in the order of ``headers``) without
+        django-import-export's per-row machinery: every row is read and checked by
+        :meth:`validate_row` against lookups loaded once, then the new rows are inserted
+        and the changed ones updated in a few statements, each with its history row.
+        Returns how many rows were created, updated and left unchanged; raises
+        :class:`RowsInvalid` with every bad row, before anything of the sheet is written."""
+        data = SheetColumns(headers, rows)
+        self.before_import(data)
+        new = self.instance_factory()
+        created: list[models.Model] = []
+        updated: list[models.Model] = []
+        unchanged = 0
+        invalid: list[tuple[int, dict[str, list[str]]]] = []
+        for number, cells in enumerate(rows, start=1):
+            row = dict(zip(headers, cells, strict=True))
+            try:
+                instance = self.existing.get(self.row_key(row))
+                before = None if instance is None else self.snapshot(instance)
+                if instance is None:
+                    instance = new()
+                self.validate_row(instance, row, number)
+            except ValidationError as error:
+                invalid.append((number, error.message_dict))
+                continue
+            except ValueError as error:  # a cell no column reading could take
+                invalid.append((number, {NON_FIELD_ERRORS: [str(error)]}))
+                continue
+            if before is not None and self.snapshot(instance) == before:
+                unchanged += 1
+                continue
+            self.before_save_instance(instance, row)
+            (updated if before is not None else created).append(instance)
+        if invalid:
+            raise RowsInvalid(invalid)
+        create_with_history(created, user=self.history_user, reason=self.change_reason)
+        update_with_history(updated, self.fields_to_update(), user=self.history_user,
+                            reason=self.change_reason)
+        self.after_write(data)
+        return len(created), len(updated), unchanged
+
+    def instance_factory(self) -> Callable[[], models.Model]:
+        """What makes a new row's instance: the model called with every field's default
+        in order, which skips ``Model.__init__``'s keyword handling (a good part of a
+        bundle row's cost), unless a default is computed afresh for each instance."""
+        model = self._meta.model
+        fields = model._meta.concrete_fields
+        if any(f.has_default() and callable(f.default) for f in fields):
+            return model
+        defaults = [f.get_default() for f in fields]
+        return lambda: model(*defaults)
+
+    def after_write(self, data) -> None:
+        """Called once a sheet's rows are written (by either import), to finish what
+        needs every row in place."""
+
     # -- import-export plumbing ----------------------------------------------
     def get_queryset(self):
         return self.export_queryset()
@@ -320,7 +413,13 @@ class BundleResource(resources.ModelResource):
         self._snapshot = None if new else self.snapshot(instance)
 
     def snapshot(self, instance) -> tuple:
-        return tuple(getattr(instance, f.attname) for f in self.updatable_fields())
+        state = instance.__dict__
+        return tuple(state[name] for name in self._snapshot_attnames())
+
+    def _snapshot_attnames(self) -> list[str]:
+        if self._attnames is None:
+            self._attnames = [f.attname for f in self.updatable_fields()]
+        return self._attnames
 
     def updatable_fields(self) -> list[models.Field]:
         return [
@@ -329,7 +428,12 @@ class BundleResource(resources.ModelResource):
         ]
 
     def import_instance(self, instance, row, **kwargs):
-        number = kwargs.get("row_number", 0)
+        self.validate_row(instance, row, kwargs.get("row_number", 0))
+
+    def validate_row(self, instance, row: dict[str, Any], number: int) -> None:
+        """Read ``row`` (data row ``number``, counting from 1) into ``instance``, or raise a
+        ValidationError mapping column names to messages. Both the admin's import and the
+        bundle's come through here."""
         key = self.row_key(row)
         reader = RowReader(row)
         if key in self.seen:
@@ -345,10 +449,37 @@ class BundleResource(resources.ModelResource):
             reader.done()
         except RowErrors as error:
             raise ValidationError(error.errors) from None
-        try:
-            instance.clean_fields(exclude=self.clean_fields_exclude())
-        except ValidationError as error:
-            raise ValidationError(self.to_columns(error.message_dict)) from None
+        self.clean_model_fields(instance)
+
+    def clean_model_fields(self, instance) -> None:
+        """``Model.clean_fields()`` (its loop, over the fields not excluded), remembering
+        the values found good: an import repeats the same flags, levels, orders and names
+        row after row, and each field's checks do not depend on the rest of the row."""
+        if self._to_clean is None:
+            excluded = set(self.clean_fields_exclude())
+            self._to_clean = [f for f in instance._meta.fields
+                              if f.name not in excluded and not f.generated]
+        good = self._clean_values
+        errors = {}
+        state = instance.__dict__
+        for field in self._to_clean:
+            value = state[field.attname]
+            kind = type(value)
+            remembered = kind in _REMEMBERED and (kind is not str or len(value) <= 32)
+            if remembered and (field.attname, value) in good:
+                continue
+            if field.blank and value in field.empty_values or isinstance(value, DatabaseDefault):
+                continue
+            try:
+                cleaned = field.clean(value, instance)
+            except ValidationError as error:
+                errors[field.name] = error.error_list
+                continue
+            state[field.attname] = cleaned
+            if remembered and cleaned == value and type(cleaned) is kind:
+                good.add((field.attname, value))
+        if errors:
+            raise ValidationError(self.to_columns(ValidationError(errors).message_dict))
 
     def clean_fields_exclude(self) -> list[str]:
         return [
@@ -372,10 +503,8 @@ class BundleResource(resources.ModelResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.create_instances:
             try:
-                bulk_create_with_history(
-                    self.create_instances, self._meta.model, batch_size=batch_size,
-                    default_user=self.history_user, default_change_reason=self.change_reason,
-                )
+                create_with_history(self.create_instances, user=self.history_user,
+                                    reason=self.change_reason)
             except Exception as error:  # reported for the whole sheet; the import rolls back
                 self.handle_import_error(result, error, raise_errors)
             finally:
@@ -384,18 +513,17 @@ class BundleResource(resources.ModelResource):
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.update_instances:
             try:
-                bulk_update_with_history(
-                    self.update_instances, self._meta.model,
-                    [f.name for f in self.updatable_fields()] + (
-                        ["updated_at"] if hasattr(self.update_instances[0], "updated_at") else []
-                    ),
-                    batch_size=batch_size,
-                    default_user=self.history_user, default_change_reason=self.change_reason,
-                )
+                update_with_history(self.update_instances, self.fields_to_update(),
+                                    user=self.history_user, reason=self.change_reason)
             except Exception as error:
                 self.handle_import_error(result, error, raise_errors)
             finally:
                 self.update_instances.clear()
+
+    def fields_to_update(self) -> list[str]:
+        model = self._meta.model
+        stamped = ["updated_at"] if hasattr(model, "updated_at") else []
+        return [f.name for f in self.updatable_fields()] + stamped
 
     def bulk_delete(self, using_transactions, dry_run, raise_errors, result=None):
         # Imports never delete.

@@ -14,6 +14,8 @@ _NUMBER_WORDS = {
 
 def clean_text(value: str) -> str:
     """NFC-normalise, drop invisible characters and trim surrounding spaces."""
+    if value.isascii():  # already NFC, and every invisible character is beyond ASCII
+        return value.strip()
     return _INVISIBLE.sub("", unicodedata.normalize("NFC", value)).strip()
 
 
