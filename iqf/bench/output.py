@@ -48,7 +48,7 @@ def rows(data: dict) -> list[Row]:
     found = []
     for f in data["figures"]:
         ratio = f["ratio"]
-        ratio_text = f"{ratio:.1f}×" if ratio is not None else ""
+        ratio_text = "" if ratio is None else f"{ratio:.1f}×" if ratio >= 0.1 else "< 0.1×"
         floor = f"{_ms(f['floor_ms'])} ({f['floor']})" if f["floor_ms"] else ""
         budget, met = "", None
         if f["group"] in ("page", "cached page"):
