@@ -153,6 +153,15 @@ def test_an_admin_save_ends_the_cached_page(client, admin_client):
     assert b"Diploma in Forest Play" in after
 
 
+def _abandoned_savepoint(qualification: Qualification) -> None:
+    try:
+        with transaction.atomic():
+            _save(qualification)
+            raise RuntimeError("abandoned")
+    except RuntimeError:
+        pass
+
+
 def test_a_rolled_back_write_keeps_the_cached_page(client):
     qualification = QualificationFactory(title="Diploma in Outdoor Play")
     url = f"/qualifications/{quote(qualification.ref)}/"
@@ -163,21 +172,11 @@ def test_a_rolled_back_write_keeps_the_cached_page(client):
         raise RuntimeError("abandoned")
     # a rolled-back savepoint drops its increment; the transaction's later write adds one
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                _save(qualification)
-                raise RuntimeError("abandoned")
-        except RuntimeError:
-            pass
+        _abandoned_savepoint(qualification)
     assert version() == counted
     assert get(client, url) == (200, before, 1)
     with transaction.atomic():
-        try:
-            with transaction.atomic():
-                _save(qualification)
-                raise RuntimeError("abandoned")
-        except RuntimeError:
-            pass
+        _abandoned_savepoint(qualification)
         ModuleFactory()
     assert version() == counted + 1
 
