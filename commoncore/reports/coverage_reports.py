@@ -2,10 +2,11 @@
 
 from collections.abc import Iterator
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet, Value
 
 from commoncore import coverage
 from commoncore.coverage import Mode
+from commoncore.reports import flags
 from commoncore.reports.base import CHUNK, Bar, Chart, Result, Row, Rows, Table, report, share
 from commoncore.reports.params import Params
 from iqf.lib.levels import level_code
@@ -86,15 +87,11 @@ def module_set(params: Params) -> QuerySet:
         "many modules cover none.",
         uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"))
 def module_areas(params: Params) -> Result:
-    modules = module_set(params)
-    total = modules.count()
-    covered = coverage.module_areas(modules.values("pk"), params.framework, params.areas,
-                                    rule=params.rule)
-    counts = {a.number: 0 for a in params.areas}
-    for numbers in covered.values():
-        for number in numbers:
-            counts[number] += 1
-    none = total - len([m for m, numbers in covered.items() if numbers])
+    every = module_set(params).values(grp=Value(0), mid=F("pk"))
+    found = next(iter(flags.counts(every, params.areas, params.rule)), {})
+    total = found.get("modules", 0)
+    counts = {a.number: found.get(f"area_{a.number}", 0) for a in params.areas}
+    none = total - found.get("any_area", 0)
     rows = [(a.number, counts[a.number], share(counts[a.number], total)) for a in params.areas]
     rows.append(("none", none, share(none, total)))
     main = Table("module-areas", f"Modules covering each area, of {total} distinct modules",

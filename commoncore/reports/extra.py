@@ -8,8 +8,8 @@ from statistics import median
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 
-from commoncore.coverage import AreaInfo, Mode, Rule
-from commoncore.models import Attribute
+from commoncore.coverage import AreaInfo, Mode
+from commoncore.reports import flags
 from commoncore.reports.base import Bar, Chart, Result, Rows, Table, report, share
 from commoncore.reports.coverage_reports import mapped, module_set
 from commoncore.reports.params import Params
@@ -24,47 +24,6 @@ TOP = 50
 #: Ranking pairs of qualifications costs about a microsecond per pairing (two qualifications
 #: holding one module): beyond this many the pairs are not ranked on request.
 PAIRINGS_LIMIT = 1_000_000
-
-
-# -- which modules cover an area, as subqueries ------------------------------------------
-
-
-def covering_modules(area: AreaInfo, rule: Rule) -> list[QuerySet]:
-    """Subqueries of the ids of the modules covering ``area`` (their union): a judgement of
-    the area as a whole, or of enough of its elements for the rule — what
-    ``coverage.module_areas`` decides in Python, decided here in the database."""
-    judged = Attribute.objects.filter(area_id=area.id, module__isnull=False).order_by()
-    if rule == Rule.ANY or not area.elements:
-        return [judged.values("module_id")]
-    enough = max(1, (area.elements + 1) // 2 if rule == Rule.HALF else area.elements)
-    return [
-        judged.filter(element__isnull=True).values("module_id"),
-        judged.filter(element__isnull=False).values("module_id")
-        .annotate(elements=Count("element_id", distinct=True)).filter(elements__gte=enough)
-        .values("module_id"),
-    ]
-
-
-def covers(area: AreaInfo, rule: Rule, field: str) -> Q:
-    """For filtering rows whose ``field`` is a module: that module covers ``area``."""
-    found = Q()
-    for ids in covering_modules(area, rule):
-        found |= Q(**{f"{field}__in": ids})
-    return found
-
-
-def module_counts(areas: list[AreaInfo], rule: Rule, field: str) -> dict:
-    """Aggregates over rows whose ``field`` is a module: how many distinct modules, how many
-    cover each area, and how many cover at least one."""
-    counts = {"modules": Count(field, distinct=True)}
-    any_area = Q()
-    for area in areas:
-        covering = covers(area, rule, field)
-        counts[f"area_{area.number}"] = Count(field, filter=covering, distinct=True)
-        any_area |= covering
-    if areas:
-        counts["any_area"] = Count(field, filter=any_area, distinct=True)
-    return counts
 
 
 def _area_columns(areas: list[AreaInfo]) -> tuple[list[str], list[str]]:
@@ -115,12 +74,12 @@ def _clusters(params: Params) -> QuerySet:
         "area, and how many cover none.", uses=EVERY_PARAMETER)
 def coverage_by_level(params: Params) -> Result:
     areas = params.areas
-    found = {row["level"]: row for row in module_set(params).order_by().values("level")
-             .annotate(**module_counts(areas, params.rule, "pk"))}
+    levelled = module_set(params).values(grp=F("level"), mid=F("pk"))
+    found = {row["grp"]: row for row in flags.counts(levelled, areas, params.rule)}
     levels: list[int | None] = [*LEVELS, None]
     labels = [level_code(level) if level is not None else NOT_LEVELLED for level in levels]
     total = {key: sum(row[key] for row in found.values())
-             for key in module_counts(areas, params.rule, "pk")}
+             for key in ["modules", *[f"area_{a.number}" for a in areas], "any_area"]}
     rows = [(label, found.get(level, {}).get("modules", 0), *_area_cells(found.get(level, {}), areas))
             for label, level in zip(labels, levels, strict=True)]
     rows.append(("all", total["modules"], *_area_cells(total, areas)))
@@ -177,9 +136,9 @@ def coverage_by_cluster(params: Params) -> Result:
             members = members.filter(mandatory=True)
         if params.level is not None:
             members = members.filter(module__level=params.level)
-        found = {row["cluster"]: row for row in members.order_by()
-                 .values(cluster=F("qualification__role_links__role__cluster_links__cluster"))
-                 .annotate(**module_counts(areas, params.rule, "module"))}
+        pairs = members.values(grp=F("qualification__role_links__role__cluster_links__cluster"),
+                               mid=F("module_id"))
+        found = {row["grp"]: row for row in flags.counts(pairs, areas, params.rule)}
         for pk, name, n_mapped in listed:
             counts = found.get(pk, {})
             rows.append((name, n_mapped, counts.get("modules", 0), *_area_cells(counts, areas)))
