@@ -15,6 +15,7 @@ from django.db import connection
 from django.http import QueryDict, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
+from commoncore import report_views
 from commoncore.reports import REPORTS
 from commoncore.reports.base import Rows
 from commoncore.reports.params import read_params
@@ -199,10 +200,25 @@ def test_the_csv_streams_rows_from_the_database_as_it_is_read(client, long_world
         rest = list(chunks)
     # the rows' own query runs while the response is read, not before it is returned
     assert len(reading) >= 1, [q["sql"] for q in before.captured_queries]
-    assert len(rest) > PER_PAGE
+    assert sum(chunk.count(b"\r\n") for chunk in rest) > PER_PAGE
     if connection.vendor == "postgresql":
         # a server-side cursor: the rows arrive a chunk at a time
         assert any(q["sql"].startswith("DECLARE") for q in reading.captured_queries)
+
+
+@pytest.mark.parametrize("name", LONG)
+def test_the_csv_is_sent_in_chunks_of_whole_rows(client, long_world, name, monkeypatch):
+    monkeypatch.setattr(report_views, "CSV_CHUNK", 1000)
+    response = client.get(f"/reports/{name}.csv")
+    chunks = list(response.streaming_content)
+    whole = b"".join(chunks)
+    longest_row = max(len(line) for line in whole.split(b"\r\n")) + 2
+    assert len(chunks) > 3
+    # each chunk ends at the end of a row, and holds little more than the chunk size
+    assert all(chunk.endswith(b"\r\n") for chunk in chunks)
+    assert all(len(chunk) < 1000 + longest_row for chunk in chunks)
+    monkeypatch.undo()  # the same bytes in chunks of the usual size
+    assert whole == b"".join(client.get(f"/reports/{name}.csv").streaming_content)
 
 
 def _csv_queries(client, name: str) -> int:

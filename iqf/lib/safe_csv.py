@@ -13,7 +13,7 @@ DANGEROUS_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 def neutralise(value: Any) -> str:
-    text = "" if value is None else str(value)
+    text = value if type(value) is str else "" if value is None else str(value)
     if text.startswith(DANGEROUS_STARTS):
         return "'" + text
     return text
