@@ -1,4 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,7 +21,7 @@ from commoncore.models import (
     ReviewStatus,
 )
 from commoncore.resources import AttributeResource, MappingReviewResource
-from iqf.lib.admin import IQFModelAdmin, formula_safe
+from iqf.lib.admin import IQFModelAdmin, NoRegexLookups, formula_safe
 
 
 class AreaInline(admin.TabularInline):
@@ -137,7 +140,7 @@ class ReviewEventResource(resources.ModelResource):
 
 
 @admin.register(ReviewEvent)
-class ReviewEventAdmin(ExportMixin, admin.ModelAdmin):
+class ReviewEventAdmin(NoRegexLookups, ExportMixin, admin.ModelAdmin):
     """Every transition of the mapping workflow; read-only, exportable."""
 
     resource_classes = [ReviewEventResource]
@@ -214,7 +217,7 @@ class AttributeAdmin(IQFModelAdmin):
 
 
 @admin.register(BundleImport)
-class BundleImportAdmin(admin.ModelAdmin):
+class BundleImportAdmin(NoRegexLookups, admin.ModelAdmin):
     """The log of bundle imports that wrote something; written by the import alone."""
 
     list_display = ["name", "at", "imported_by", "created", "updated", "demonstration"]
@@ -238,3 +241,19 @@ class BundleImportAdmin(admin.ModelAdmin):
 # once to whoever sets the person up, not kept on view in the admin.
 if admin.site.is_registered(TOTPDevice):
     admin.site.unregister(TOTPDevice)
+
+
+# Staff accounts and their groups keep Django's own admin pages (django.contrib.auth is
+# installed before this app, so they are registered by now), without regular-expression
+# lookups.
+class StaffUserAdmin(NoRegexLookups, UserAdmin):
+    pass
+
+
+class StaffGroupAdmin(NoRegexLookups, GroupAdmin):
+    pass
+
+
+for model, model_admin in [(get_user_model(), StaffUserAdmin), (Group, StaffGroupAdmin)]:
+    admin.site.unregister(model)
+    admin.site.register(model, model_admin)

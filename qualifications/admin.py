@@ -10,6 +10,7 @@ from iqf.lib.admin import (
     DuplicateCheckForm,
     IQFModelAdmin,
     JoinedTabularInline,
+    NoRegexLookups,
     archive_action,
     count_of,
     https_formfield,
@@ -336,7 +337,7 @@ class ProviderAdmin(IQFModelAdmin):
 
 
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(NoRegexLookups, admin.ModelAdmin):
     list_display = ["name", "order"]
     ordering = ["order"]
     search_fields = ["name"]

@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from django.contrib.admin import site
 from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
@@ -113,6 +114,18 @@ def test_admin_changelist_refuses_a_regular_expression_lookup(staff_client, quer
     get(staff_client, f"{ADMIN_LIST}?{query}", status=400)
 
     assert time.perf_counter() - started < 2
+
+
+def registered_changelists() -> list[str]:
+    return sorted(f"/admin/{model._meta.app_label}/{model._meta.model_name}/" for model in site._registry)
+
+
+@pytest.mark.parametrize("url", registered_changelists())
+def test_every_admin_changelist_refuses_a_regular_expression_lookup(url):
+    client = Client()
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+
+    get(client, f"{url}?id__regex=(a%2B)%2B%24", status=400)
 
 
 # -- search: wildcards, NUL, long and repeated parameters ------------------------------

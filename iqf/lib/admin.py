@@ -195,7 +195,18 @@ def guard_against_stale_edits(form_class: type[forms.ModelForm], obj) -> type[fo
     return guarded
 
 
-class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
+class NoRegexLookups:
+    """For every model admin: no regular-expression lookups from the query string."""
+
+    def lookup_allowed(self, lookup, value, request=None) -> bool:
+        # A regular expression from the query string runs in the database (in Python, on
+        # SQLite): one that backtracks can hold a worker for minutes. Refused: a 400.
+        if lookup.rsplit("__", 1)[-1] in {"regex", "iregex"}:
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
     """History, import/export with the bundle's resources, facets on request, and no
     deletion: records are archived instead, so nothing is lost."""
 
@@ -208,13 +219,6 @@ class IQFModelAdmin(ImportExportMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
-
-    def lookup_allowed(self, lookup, value, request=None) -> bool:
-        # A regular expression from the query string runs in the database (in Python, on
-        # SQLite): one that backtracks can hold a worker for minutes. Refused: a 400.
-        if lookup.rsplit("__", 1)[-1] in {"regex", "iregex"}:
-            return False
-        return super().lookup_allowed(lookup, value, request)
 
     def get_fields(self, request, obj=None):
         # the guard's hidden field is drawn once, at the top of the form (change_form.html)
