@@ -160,6 +160,12 @@ class MappingReview(TimeStampedModel):
         ordering = ["qualification", "framework", "-round"]
         default_permissions = DEFAULT_PERMISSIONS
         verbose_name = "mapping review"
+        indexes = [
+            # Which qualifications are mapped (is_mapped, mapped_ids): read from this small
+            # index instead of the table with its grids.
+            models.Index(fields=["framework", "qualification"],
+                         condition=Q(status__in=PUBLISHED_STATUSES), name="review_published"),
+        ]
         permissions = [
             ("map_review", "Can map qualifications (edit and submit grids)"),
             ("moderate_review", "Can moderate mapping reviews"),

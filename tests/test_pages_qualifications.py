@@ -9,10 +9,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from iqf.lib.levels import level_code
+from qualifications.filters import QualificationFilter
 from qualifications.models import Qualification, QualificationType, Region
 from roles.models import Role
 from tests.factories import (
@@ -576,6 +578,76 @@ def test_facet_counts_match_an_independent_count(client):
     bodies_shown = select_counts(response, "awarding_body")
     expected_bodies = {b.name: sum(1 for f in passing() if f.body == b.name) for b in bodies}
     assert bodies_shown == {name: n for name, n in expected_bodies.items() if n}
+
+
+def test_level_status_type_and_key_counts_match_an_independent_count_with_all_four_chosen(client):
+    # Each of these facets' counts sets aside its own choice only; a qualification that
+    # fails two of the choices counts nowhere, one that fails one counts for that facet.
+    rng = random.Random(11)
+    roles = [RoleFactory() for _ in range(3)]
+    types = [QualificationTypeFactory(name=f"Sort {k}") for k in "XYZ"]
+    successor = QualificationFactory(level=8, qualification_type=types[2])
+    facts = {successor.pk: (8, "Sort Z", "current", False)}
+    for _ in range(60):
+        status = rng.choice(["current", "current", "withdrawn", "superseded"])
+        qualification = QualificationFactory(
+            level=rng.choice([None, 1, 2, 3, 3]), qualification_type=rng.choice(types), status=status,
+            superseded_by=successor if status == "superseded" else None,
+        )
+        key = False
+        for role in rng.sample(roles, rng.randint(0, 2)):
+            link = RoleQualificationFactory(role=role, qualification=qualification,
+                                            is_key=rng.random() < 0.5)
+            key = key or link.is_key
+        facts[qualification.pk] = (qualification.level, qualification.qualification_type.name,
+                                   status, key)
+
+    tests = {
+        "level": lambda f: level_code(f[0]) in {"2", "3"},
+        "type": lambda f: f[1] in {"Sort X", "Sort Y"},
+        "status": lambda f: f[2] in {"current", "withdrawn"},
+        "key": lambda f: f[3],
+    }
+
+    def passing(skip: str | None = None) -> list[tuple]:
+        return [f for f in facts.values() if all(t(f) for name, t in tests.items() if name != skip)]
+
+    response = finder(client, "level=2&level=3&type=Sort+X&type=Sort+Y&status=current"
+                              "&status=withdrawn&key=yes")
+
+    assert response.status_code == 200
+    assert f"{len(passing())} qualification" in text(response)
+    assert checkbox_counts(response, "level") == {
+        code: sum(1 for f in passing("level") if level_code(f[0]) == code)
+        for code in ["E", *map(str, range(1, 9))]
+    }
+    assert checkbox_counts(response, "type") == {
+        t.name: sum(1 for f in passing("type") if f[1] == t.name) for t in types
+    } | {name: 0 for name in checkbox_counts(response, "type") if not name.startswith("Sort")}
+    assert checkbox_counts(response, "status") == {
+        s: sum(1 for f in passing("status") if f[2] == s) for s in ("current", "withdrawn", "superseded")
+    }
+    assert checkbox_counts(response, "key") == {"yes": len(passing())}
+
+
+def test_the_grouped_counts_leave_out_qualifications_failing_two_choices():
+    vrq, other = QualificationTypeFactory(name="Kind V"), QualificationTypeFactory(name="Kind W")
+    QualificationFactory(level=3, qualification_type=vrq)
+    QualificationFactory(level=2, qualification_type=vrq)  # fails the level only
+    QualificationFactory(level=3, qualification_type=other)  # fails the type only
+    QualificationFactory(level=2, qualification_type=other)  # fails both: counts for no facet
+    filters = QualificationFilter(QueryDict("level=3&type=Kind+V"), queryset=Qualification.objects.all())
+    assert filters.is_valid()
+
+    cells = filters.cells()
+
+    assert sorted((c.level, c.type_id, c.n) for c in cells) == sorted(
+        [(2, vrq.pk, 1), (3, other.pk, 1), (3, vrq.pk, 1)]
+    )
+    facets = {f.name: f for f in filters.facets()}
+    assert {o.value: o.count for o in facets["level"].options if o.count} == {"2": 1, "3": 1}
+    assert {o.value: o.count for o in facets["type"].options if o.count} == {"Kind V": 1, "Kind W": 1}
+    assert filters.count == 1
 
 
 def test_jan_finds_the_key_qualifications_of_a_childminder(client):
