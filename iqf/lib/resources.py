@@ -258,7 +258,10 @@ class Lookup:
         return self._items
 
     def get(self, name: str):
-        return self._load().get(name.casefold())
+        items = self._items
+        if items is None:
+            items = self._load()
+        return items.get(name.casefold())
 
     def add(self, obj) -> None:
         self._load()[self._key(obj).casefold()] = obj
