@@ -14,7 +14,7 @@ from commoncore.models import (
     ReviewStatus,
 )
 from iqf.lib.resources import BundleResource, Lookup, RowReader, WholeNumberWidget, column, norm
-from qualifications.models import QualificationModule
+from qualifications.models import Module, Qualification, QualificationModule
 from qualifications.resources import module_lookup, qualification_lookup
 
 
@@ -98,7 +98,7 @@ class MappingReviewResource(BundleResource):
     def before_import(self, dataset, **kwargs):
         self.frameworks = FrameworkLookup()
         super().before_import(dataset, **kwargs)
-        self.qualifications = qualification_lookup()
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
         self.users = user_lookup()
 
     def row_key(self, row) -> tuple:
@@ -182,8 +182,8 @@ class AttributeResource(BundleResource):
     def before_import(self, dataset, **kwargs):
         self.frameworks = FrameworkLookup()
         super().before_import(dataset, **kwargs)
-        self.qualifications = qualification_lookup()
-        self.modules = module_lookup()
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
+        self.modules = self.shared_lookup(Module, module_lookup)
         self.areas = {(a.framework_id, a.number): a for a in Area.objects.all()}
         self.elements = {(e.area_id, e.order): e for e in Element.objects.all()}
         published = MappingReview.objects.published()

@@ -25,6 +25,7 @@ from commoncore.models import BundleImport
 from commoncore.resources import AttributeResource, MappingReviewResource
 from iqf.lib.resources import BundleResource, RowsInvalid, cell_text
 from iqf.lib.safe_csv import neutralise, write_csv
+from qualifications.models import Module, Qualification
 from qualifications.resources import (
     AwardingBodyResource,
     ModuleResource,
@@ -134,14 +135,15 @@ def _sheet_from_rows(name: str, rows: Iterator[list[str]]) -> Sheet:
         # any(row) first: a blank row (a million of them, say) is skipped at C speed
         if not any(row) or not any(c is not None and str(c).strip() for c in row):
             continue
-        cells = [_cell(c) for c in row]
+        cells = row if all(type(c) is str for c in row) else [_cell(c) for c in row]
         if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
             errors.append(
                 f"sheet {name}: row {number}: the row has {len(cells)} cells but the header "
                 f"has {len(headers)} columns"
             )
             continue
-        cells = (cells + [""] * len(headers))[: len(headers)]
+        if len(cells) != len(headers):
+            cells = (cells + [""] * len(headers))[: len(headers)]
         data.append(cells)
         numbers.append(number)
     if errors:
@@ -331,6 +333,7 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
     sheets = read_bundle(path)
     reason = f"Bundle import from {Path(path).name}" + ("" if user else " (system)")
     summaries = []
+    lookups: dict = {}  # shared by the sheets; see BundleResource.shared_lookup
     with transaction.atomic():
         for resource_class in SHEETS:
             sheet = sheets.get(resource_class.sheet)
@@ -340,7 +343,7 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
             if missing:
                 raise BundleError([f"sheet {sheet.name}: row 1: missing column "
                                    f"{', '.join(missing)}"])
-            resource = resource_class(user=user, change_reason=reason)
+            resource = resource_class(user=user, change_reason=reason, lookups=lookups)
             resource.spreadsheet_rows = sheet.row_numbers
             try:
                 created, updated, unchanged = resource.import_rows(sheet.headers, sheet.rows)
@@ -348,16 +351,17 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
                 raise BundleError(_messages(sheet, resource, invalid)) from None
             except (ValueError, DatabaseError) as error:  # a rule over the whole sheet
                 raise BundleError([f"sheet {sheet.name}: {error}"]) from None
+            lookups.pop(resource_class._meta.model, None)  # its rows have changed
             summaries.append(SheetSummary(sheet.name, created, updated, unchanged))
         if dry_run:
             transaction.set_rollback(True)
         else:
-            coverage_summary.refresh(_touched_qualifications(sheets))
+            coverage_summary.refresh(_touched_qualifications(sheets, lookups))
             _log_import(path, user, summaries, demonstration)
     return summaries
 
 
-def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int] | None:
+def _touched_qualifications(sheets: dict[str, Sheet], lookups: dict) -> set[int] | None:
     """The qualifications whose coverage the imported memberships and judgements may
     change: those named by a qualification_modules or attributes row, and those that
     contain a module an attributes row names. None (all of them) when the rows name so
@@ -375,7 +379,8 @@ def _touched_qualifications(sheets: dict[str, Sheet]) -> set[int] | None:
             refs.update(cell_text(row[position]) for row in sheet.rows)
     if len(qualification_refs) + len(module_refs) > coverage_summary.FULL_REFRESH_ABOVE:
         return None
-    qualifications, modules = qualification_lookup(), module_lookup()
+    qualifications = lookups.get(Qualification) or qualification_lookup()
+    modules = lookups.get(Module) or module_lookup()
     found = {qualifications.get(ref) for ref in qualification_refs if ref}
     ids = {q.pk for q in found if q is not None}
     module_ids = {m.pk for m in (modules.get(ref) for ref in module_refs if ref) if m is not None}

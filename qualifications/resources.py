@@ -240,7 +240,7 @@ class ModuleResource(BundleResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self.qualifications = qualification_lookup()
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.ref),)
@@ -287,8 +287,8 @@ class QualificationModuleResource(BundleResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self.qualifications = qualification_lookup()
-        self.modules = module_lookup()
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
+        self.modules = self.shared_lookup(Module, module_lookup)
         self.positions: dict[str, int] = {}
 
     def instance_key(self, instance) -> tuple:
@@ -334,8 +334,8 @@ class PrerequisiteResource(BundleResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self.qualifications = qualification_lookup()
-        self.modules = module_lookup()
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
+        self.modules = self.shared_lookup(Module, module_lookup)
 
     def instance_key(self, instance) -> tuple:
         return (
@@ -421,7 +421,7 @@ class OfferingResource(BundleResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self.providers = Lookup("provider", Provider.objects.all, lambda p: p.name)
-        self.qualifications = qualification_lookup()
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.provider.name), norm(instance.qualification.ref), norm(instance.mode))

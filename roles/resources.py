@@ -12,6 +12,7 @@ from iqf.lib.resources import (
     column,
     norm,
 )
+from qualifications.models import Qualification
 from qualifications.resources import qualification_lookup
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
 from roles.services import scheme_create, unique_slug
@@ -142,7 +143,7 @@ class RoleClusterResource(BundleResource):
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         self.clusters = ClusterLookup()
-        self.roles = role_lookup()
+        self.roles = self.shared_lookup(Role, role_lookup)
 
     def instance_key(self, instance) -> tuple:
         return (
@@ -177,8 +178,8 @@ class RoleQualificationResource(BundleResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        self.roles = role_lookup()
-        self.qualifications = qualification_lookup()
+        self.roles = self.shared_lookup(Role, role_lookup)
+        self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.role.title), norm(instance.qualification.ref))

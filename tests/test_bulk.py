@@ -63,3 +63,29 @@ def test_a_nullable_text_column_keeps_null_apart_from_empty_text():
 
     assert list(history.objects.filter(name="x").order_by("history_id").values_list(
         "history_change_reason", flat=True)) == reasons
+
+
+def test_create_with_history_writes_no_history_when_history_is_off(settings):
+    settings.SIMPLE_HISTORY_ENABLED = False
+    types = [QualificationType(name=name or "blank") for name in TRICKY]
+
+    bulk.create_with_history(types, reason="Bundle import from b")
+
+    ours = [t.pk for t in types]
+    assert sorted(QualificationType.objects.filter(pk__in=ours).values_list("name", flat=True)) \
+        == sorted(t.name for t in types)
+    assert not QualificationType.history.filter(id__in=ours).exists()
+
+
+def test_history_rows_copy_every_tracked_value_of_the_rows_created():
+    # the history rows are copied from the table in the database: each must hold the
+    # values its row was written with, not another row's
+    author = UserFactory()
+    types = [QualificationType(name=f"Type {i}", description=text)
+             for i, text in enumerate(TRICKY)]
+
+    bulk.create_with_history(types, user=author, reason="r")
+
+    history = QualificationType.history.filter(id__in=[t.pk for t in types])
+    assert sorted((h.id, h.name, h.description, h.created_at, h.updated_at) for h in history) \
+        == sorted((t.pk, t.name, t.description, t.created_at, t.updated_at) for t in types)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import tablib
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from openpyxl import load_workbook
@@ -1334,6 +1335,52 @@ def test_set_based_import_gives_the_state_the_row_by_row_import_gives(
         bundle_import(path=path)
 
     assert database_state(tmp_path, "set-based") == row_by_row
+
+
+@pytest.mark.parametrize("sheet", SHEET_NAMES)
+def test_a_new_rows_instance_holds_what_the_model_itself_gives(sheet):
+    from iqf.bundle import SHEETS
+
+    resource = next(r for r in SHEETS if r.sheet == sheet)()
+    model = resource._meta.model
+
+    made, reference = resource.instance_factory()(), model()
+
+    assert type(made) is model
+    assert {k: v for k, v in vars(made).items() if k != "_state"} == {
+        k: v for k, v in vars(reference).items() if k != "_state"}
+    assert (made._state.adding, made._state.db) == (True, None)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("title", ""), ("title", "t" * 256), ("title", "t" * 255), ("ref", "r" * 65),
+    ("source", "s" * 201), ("notes", "n" * 10_000), ("source_url", "not a web address"),
+    ("status", "archived"), ("status", ""), ("level", 12), ("learning_hours", -1),
+])
+def test_cleaning_a_row_refuses_what_the_model_refuses_with_its_message(field, value):
+    # the oracle is Django's own Model.clean_fields over the same fields
+    from qualifications.resources import QualificationResource
+
+    def instance():
+        q = Qualification(ref="Q1", title="Play", status="current")
+        setattr(q, field, value)
+        return q
+
+    resource = QualificationResource()
+    expected = {}
+    try:
+        instance().clean_fields(exclude=resource.clean_fields_exclude())
+    except ValidationError as error:
+        expected = resource.to_columns(error.message_dict)
+    got = {}
+    try:
+        resource.clean_model_fields(instance())
+    except ValidationError as error:
+        got = error.message_dict
+
+    assert got == expected
+    assert bool(expected) == ((field, value) not in {("title", "t" * 255),
+                                                      ("notes", "n" * 10_000)})
 
 
 def test_text_with_tabs_newlines_and_backslashes_is_stored_as_it_was(tmp_path):

@@ -35,23 +35,51 @@ _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
 
 def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str = "") -> None:
     """Insert the unsaved ``objs`` (all of one model), giving each its id, and one
-    ``+`` history row each."""
+    ``+`` history row each. The history rows are copied from the rows just written, in
+    the database, rather than sent a second time."""
     if not objs:
         return
     model = type(objs[0])
     now = timezone.now()
     fields = model._meta.concrete_fields
-    stamped = [f for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    stamped = [f.attname for f in fields
+               if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    pk_attname = model._meta.pk.attname
     ids = reserve_ids(model, len(objs))
     for obj, pk in zip(objs, ids, strict=True):
-        obj.pk = pk
-        for field in stamped:
-            setattr(obj, field.attname, now)
-    _write(model, fields, _values(objs, fields))
+        state = obj.__dict__
+        state[pk_attname] = pk
+        for attname in stamped:
+            state[attname] = now
+    history = _history_insert(model, kind="+", user=user, reason=reason, now=now)
+    rows = _values(objs, fields)
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    pk_column = quote(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and history is not None:
+            # the rows go once into a temporary table, and from there into the table
+            # and its history
+            staging = quote(f"bulk_create_{model._meta.db_table}")
+            columns = ", ".join(quote(f.column) for f in fields)
+            cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+                           f"SELECT {columns} FROM {table} WITH NO DATA")
+            _copy(cursor, staging, fields, rows)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
+            sql, params = history
+            cursor.execute(f"{sql} FROM {staging} ORDER BY {pk_column}", params)
+            cursor.execute(f"DROP TABLE {staging}")
+        else:
+            _write(model, fields, rows)
+            if history is not None:
+                # SQLite's ids are one run (reserve_ids), all of them this transaction's
+                sql, params = history
+                cursor.execute(f"{sql} FROM {table} WHERE {pk_column} BETWEEN %s AND %s "
+                               f"ORDER BY {pk_column}", [*params, ids[0], ids[-1]])
+    alias = connection.alias
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
-    _write_history(objs, kind="+", user=user, reason=reason, now=now)
+        obj._state.db = alias
 
 
 def update_with_history(objs: Sequence[models.Model], fields: Iterable[str], *, user=None,
@@ -114,20 +142,49 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 # -- writing rows ----------------------------------------------------------------------
 
 
-def _write_history(objs: Sequence[models.Model], *, kind: str, user, reason: str,
-                   now: datetime.datetime) -> None:
-    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
-        return
-    history = type(objs[0]).history.model
+def _history_fields(model: type[models.Model], fixed: dict[str, Any]):
+    """The history model of ``model`` and its columns: those copied from the tracked
+    fields, and those ``fixed`` fills (date, user, reason, kind)."""
+    history = model.history.model
     tracked = {f.attname for f in history.tracked_fields}
-    fixed = {"history_date": now, "history_user_id": user.pk if user else None,
-             "history_change_reason": reason or "", "history_type": kind}
     fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
     unknown = [f.attname for f in fields if f.attname not in tracked and f.attname not in fixed]
     if unknown:
         raise ValueError(f"{history.__name__} has fields the bulk writer does not fill: {unknown}")
     copied = [f for f in fields if f.attname in tracked]
     extra = [f for f in fields if f.attname in fixed]
+    return history, copied, extra
+
+
+def _history_fixed(*, kind: str, user, reason: str, now: datetime.datetime) -> dict[str, Any]:
+    return {"history_date": now, "history_user_id": user.pk if user else None,
+            "history_change_reason": reason or "", "history_type": kind}
+
+
+def _history_insert(model: type[models.Model], *, kind: str, user, reason: str,
+                    now: datetime.datetime) -> tuple[str, list[Any]] | None:
+    """The start of an ``INSERT INTO <history> (...) SELECT ...`` that copies the tracked
+    columns of rows of ``model``'s table (or of a table of the same columns) named in a
+    ``FROM`` the caller adds, with its parameters; None when history is off."""
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return None
+    fixed = _history_fixed(kind=kind, user=user, reason=reason, now=now)
+    history, copied, extra = _history_fields(model, fixed)
+    quote = connection.ops.quote_name
+    source = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = ", ".join(quote(f.column) for f in copied + extra)
+    selected = ", ".join([quote(source[f.attname]) for f in copied] + ["%s"] * len(extra))
+    params = [f.get_db_prep_save(fixed[f.attname], connection) for f in extra]
+    return (f"INSERT INTO {quote(history._meta.db_table)} ({columns}) SELECT {selected}",
+            params)
+
+
+def _write_history(objs: Sequence[models.Model], *, kind: str, user, reason: str,
+                   now: datetime.datetime) -> None:
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+        return
+    fixed = _history_fixed(kind=kind, user=user, reason=reason, now=now)
+    history, copied, extra = _history_fields(type(objs[0]), fixed)
     constants = tuple(_prepare(f)(fixed[f.attname]) for f in extra)
     if connection.vendor == "postgresql":  # the same date on every row: written out once
         constants = tuple(v.isoformat() if isinstance(v, datetime.datetime) else v

@@ -13,8 +13,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
@@ -28,6 +31,21 @@ _REMEMBERED = frozenset({str, int, bool, Decimal, datetime.date, type(None)})
 # ASCII digits only: \d alone would take other scripts' digits, which int() then reads.
 _WHOLE_NUMBER = re.compile(r"^\d{1,9}$", re.ASCII)
 _MONEY = re.compile(r"^\d{1,8}(\.\d{1,2})?$", re.ASCII)
+
+
+def _plain_text_limit(field: models.Field) -> float | None:
+    """For a text field whose only check on a text value is its length (a CharField or
+    TextField without choices or other validators, which returns the text unchanged),
+    the longest text it takes; otherwise None."""
+    if type(field) not in (models.CharField, models.TextField) or field.choices \
+            or not field.editable:
+        return None
+    limit = field.max_length
+    checks = [v for v in field.validators
+              if not (isinstance(v, MaxLengthValidator) and v.limit_value == limit)]
+    if checks:
+        return None
+    return float("inf") if limit is None else limit
 
 
 class RowsInvalid(Exception):
@@ -240,7 +258,10 @@ class Lookup:
         return self._items
 
     def get(self, name: str):
-        return self._load().get(name.casefold())
+        items = self._items
+        if items is None:
+            items = self._load()
+        return items.get(name.casefold())
 
     def add(self, obj) -> None:
         self._load()[self._key(obj).casefold()] = obj
@@ -251,7 +272,14 @@ class Lookup:
 
 def norm(value: Any) -> str:
     """The form in which natural keys compare: cleaned and case-insensitive."""
+    if type(value) is str and len(value) <= 100:
+        return _short_norm(value)
     return cell_text(value).casefold()
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _short_norm(text: str) -> str:
+    return _text_of(text).casefold()
 
 
 class BundleResource(resources.ModelResource):
@@ -273,8 +301,11 @@ class BundleResource(resources.ModelResource):
         skip_html_diff = True
         clean_model_instances = False
 
-    def __init__(self, *, user=None, change_reason: str = "Bundle import", **kwargs):
+    def __init__(self, *, user=None, change_reason: str = "Bundle import",
+                 lookups: dict[type[models.Model], Lookup] | None = None, **kwargs):
         super().__init__(**kwargs)
+        #: lookups the sheets of one import share (see ``shared_lookup``)
+        self.lookups = {} if lookups is None else lookups
         self.history_user = user
         self.change_reason = change_reason
         self.existing: dict[tuple, models.Model] = {}
@@ -285,6 +316,15 @@ class BundleResource(resources.ModelResource):
         self._clean_values: set[tuple[str, Any]] = set()
         #: the spreadsheet row of a data row; the header is row 1 unless told otherwise
         self.spreadsheet_rows: list[int] | None = None
+
+    def shared_lookup(self, model: type[models.Model], factory: Callable[[], Lookup]) -> Lookup:
+        """The lookup of ``model``'s rows that ``factory`` makes, made once for all the
+        sheets of an import that share ``lookups``; the import forgets it once a sheet
+        writes rows of ``model``."""
+        lookup = self.lookups.get(model)
+        if lookup is None:
+            lookup = self.lookups[model] = factory()
+        return lookup
 
     # -- the sheet's columns -------------------------------------------------
     @classmethod
@@ -356,11 +396,12 @@ class BundleResource(resources.ModelResource):
         for number, cells in enumerate(rows, start=1):
             row = dict(zip(headers, cells, strict=True))
             try:
-                instance = self.existing.get(self.row_key(row))
+                key = self.row_key(row)
+                instance = self.existing.get(key)
                 before = None if instance is None else self.snapshot(instance)
                 if instance is None:
                     instance = new()
-                self.validate_row(instance, row, number)
+                self.validate_row(instance, row, number, key=key)
             except ValidationError as error:
                 invalid.append((number, error.message_dict))
                 continue
@@ -381,15 +422,27 @@ class BundleResource(resources.ModelResource):
         return len(created), len(updated), unchanged
 
     def instance_factory(self) -> Callable[[], models.Model]:
-        """What makes a new row's instance: the model called with every field's default
-        in order, which skips ``Model.__init__``'s keyword handling (a good part of a
-        bundle row's cost), unless a default is computed afresh for each instance."""
+        """What makes a new row's instance: one holding every field's default, built
+        without ``Model.__init__`` (a good part of a bundle row's cost), unless a default
+        is computed afresh for each instance."""
         model = self._meta.model
         fields = model._meta.concrete_fields
         if any(f.has_default() and callable(f.default) for f in fields):
             return model
-        defaults = [f.get_default() for f in fields]
-        return lambda: model(*defaults)
+        defaults = {f.attname: f.get_default() for f in fields}
+
+        def new() -> models.Model:
+            # what Model.__init__ leaves when given every field's default, without its
+            # per-field descriptor calls and signals (an unsaved instance has no cache
+            # for a descriptor to clear, and these models have no init receivers)
+            instance = model.__new__(model)
+            instance._state = ModelState()
+            instance.__dict__.update(defaults)
+            return instance
+
+        if pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return lambda: model(*defaults.values())
+        return new
 
     def after_write(self, data) -> None:
         """Called once a sheet's rows are written (by either import), to finish what
@@ -430,11 +483,14 @@ class BundleResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         self.validate_row(instance, row, kwargs.get("row_number", 0))
 
-    def validate_row(self, instance, row: dict[str, Any], number: int) -> None:
+    def validate_row(self, instance, row: dict[str, Any], number: int, *,
+                     key: tuple | None = None) -> None:
         """Read ``row`` (data row ``number``, counting from 1) into ``instance``, or raise a
         ValidationError mapping column names to messages. Both the admin's import and the
-        bundle's come through here."""
-        key = self.row_key(row)
+        bundle's come through here. ``key`` is the row's ``row_key`` when the caller
+        has it already."""
+        if key is None:
+            key = self.row_key(row)
         reader = RowReader(row)
         if key in self.seen:
             reader.fail(
@@ -454,17 +510,20 @@ class BundleResource(resources.ModelResource):
     def clean_model_fields(self, instance) -> None:
         """``Model.clean_fields()`` (its loop, over the fields not excluded), remembering
         the values found good: an import repeats the same flags, levels, orders and names
-        row after row, and each field's checks do not depend on the rest of the row."""
+        row after row, and each field's checks do not depend on the rest of the row. A
+        plain text field's checks are its length alone, made here without the call."""
         if self._to_clean is None:
             excluded = set(self.clean_fields_exclude())
-            self._to_clean = [f for f in instance._meta.fields
+            self._to_clean = [(f, _plain_text_limit(f)) for f in instance._meta.fields
                               if f.name not in excluded and not f.generated]
         good = self._clean_values
         errors = {}
         state = instance.__dict__
-        for field in self._to_clean:
+        for field, limit in self._to_clean:
             value = state[field.attname]
             kind = type(value)
+            if kind is str and limit is not None and len(value) <= limit and (value or field.blank):
+                continue
             remembered = kind in _REMEMBERED and (kind is not str or len(value) <= 32)
             if remembered and (field.attname, value) in good:
                 continue
