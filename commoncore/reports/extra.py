@@ -127,10 +127,12 @@ def coverage_by_cluster(params: Params) -> Result:
         listed = (clusters.annotate(mapped_qualifications=Count(
             path, filter=Q(**{f"{path}__in": qualifications}), distinct=True))
             .order_by("name").values_list("pk", "name", "mapped_qualifications"))
-        # a cluster's qualifications: linked, key or not, to any role in the cluster
+        listed = list(listed)
+        # a cluster's qualifications: linked, key or not, to any role in the cluster; the
+        # clusters are named by their ids, whose number the planner then knows
         members = QualificationModule.objects.filter(
             qualification__in=qualifications,
-            qualification__role_links__role__cluster_links__cluster__in=clusters,
+            qualification__role_links__role__cluster_links__cluster__in=[pk for pk, _, _ in listed],
         )
         if params.mode == Mode.GUARANTEED:
             members = members.filter(mandatory=True)
