@@ -77,11 +77,17 @@ def _judged(mode: Mode) -> Q:
     return Q()  # a summary row exists only where something is judged
 
 
+def enough_elements(area: AreaInfo, rule: Rule) -> int:
+    """How many of an area's elements a subject must have judged to cover the area under
+    ``rule`` (at least one)."""
+    total = area.elements
+    return max({Rule.ANY: 1, Rule.HALF: (total + 1) // 2, Rule.ALL: total}[rule], 1)
+
+
 def _decided(area: AreaInfo, mode: Mode, rule: Rule) -> Q:
     """For filtering summary rows: the qualification covers ``area`` under the mode and
     rule (what :func:`_fold` decides from raw judgements)."""
-    total = area.elements
-    enough = max({Rule.ANY: 1, Rule.HALF: (total + 1) // 2, Rule.ALL: total}[rule], 1)
+    enough = enough_elements(area, rule)
     if mode == Mode.GUARANTEED:
         return Q(area_id=area.id) & (Q(whole_guaranteed=True) | Q(elements_guaranteed__gte=enough))
     return Q(area_id=area.id) & (Q(whole_possible=True) | Q(elements_possible__gte=enough))
@@ -108,9 +114,7 @@ def _fold(triples: Iterable[tuple[int, int, int | None]], areas: list[AreaInfo],
         else:
             elements[(subject, area_id)].add(element_id)
     for (subject, area_id), judged in elements.items():
-        total = by_id[area_id].elements
-        enough = {Rule.ANY: 1, Rule.HALF: (total + 1) // 2, Rule.ALL: total}[rule]
-        if len(judged) >= max(enough, 1):
+        if len(judged) >= enough_elements(by_id[area_id], rule):
             whole[subject].add(area_id)
     return {subject: {by_id[a].number for a in ids} for subject, ids in whole.items()}
 

@@ -124,10 +124,9 @@ def coverage_by_cluster(params: Params) -> Result:
         clusters = _clusters(params)
         qualifications = mapped(params).values("pk")
         path = "role_links__role__qualification_links__qualification"
-        listed = (clusters.annotate(mapped_qualifications=Count(
+        listed = list(clusters.annotate(mapped_qualifications=Count(
             path, filter=Q(**{f"{path}__in": qualifications}), distinct=True))
             .order_by("name").values_list("pk", "name", "mapped_qualifications"))
-        listed = list(listed)
         # a cluster's qualifications: linked, key or not, to any role in the cluster; the
         # clusters are named by their ids, whose number the planner then knows
         members = QualificationModule.objects.filter(

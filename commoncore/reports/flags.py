@@ -6,9 +6,8 @@ makes the database search the judgements once per area and column; instead, each
 is given one row of flags — a 1 per area it covers, under the chosen rule — by a single
 grouped pass over its judgements, and the counts are plain ``COUNT`` s over those rows.
 
-Statements are built from Django querysets (the (group, module) pairs)
-compiled to SQL, and run through the connection's cursor; they run unchanged on SQLite
-and PostgreSQL.
+Statements are built around the (group, module) pairs of a Django queryset compiled to
+SQL, and run through the connection's cursor; they run unchanged on SQLite and PostgreSQL.
 """
 
 from collections.abc import Sequence
@@ -16,7 +15,7 @@ from collections.abc import Sequence
 from django.db import connection
 from django.db.models import QuerySet
 
-from commoncore.coverage import AreaInfo, Rule
+from commoncore.coverage import AreaInfo, Rule, enough_elements
 from commoncore.models import Attribute
 
 
@@ -33,12 +32,6 @@ def _compiled(queryset: QuerySet) -> tuple[str, list]:
     return sql, list(params)
 
 
-def _enough(area: AreaInfo, rule: Rule) -> int:
-    """How many of an area's elements a module must have judged to cover it."""
-    total = area.elements
-    return max({Rule.ANY: 1, Rule.HALF: (total + 1) // 2, Rule.ALL: total}[rule], 1)
-
-
 def _covered(areas: Sequence[AreaInfo], rule: Rule) -> tuple[str, list]:
     """SELECT of (mid, area): each module and each of ``areas`` it covers under ``rule``.
     Under rule *any* (or for areas without elements) any judgement of the area covers it,
@@ -48,13 +41,13 @@ def _covered(areas: Sequence[AreaInfo], rule: Rule) -> tuple[str, list]:
                                   _name(Attribute, "area"), _name(Attribute, "element"))
     marks = ", ".join(["%s"] * len(areas))
     params: list = [a.id for a in areas]
-    needs_elements = [a for a in areas if a.elements and _enough(a, rule) > 1]
+    needs_elements = [a for a in areas if a.elements and enough_elements(a, rule) > 1]
     if not needs_elements:
         return (f"SELECT att.{module} AS mid, att.{area} AS area FROM {att} att "
                 f"WHERE att.{area} IN ({marks})"), params
     cases = " ".join("WHEN %s THEN %s" for _ in needs_elements)
     for a in needs_elements:
-        params += [a.id, _enough(a, rule)]
+        params += [a.id, enough_elements(a, rule)]
     return (f"SELECT att.{module} AS mid, att.{area} AS area FROM {att} att "
             f"WHERE att.{area} IN ({marks}) AND att.{module} IS NOT NULL "
             f"GROUP BY att.{module}, att.{area} "
