@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from iqf.lib.history import History
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
 from qualifications.models import Module, Qualification
 
@@ -23,7 +23,7 @@ class Framework(TimeStampedModel):
         "default framework", default=False,
         help_text="The framework reports use unless another is chosen.",
     )
-    history = HistoricalRecords()
+    history = History()
 
     objects = FrameworkQuerySet.as_manager()
 
@@ -47,7 +47,7 @@ class Area(models.Model):
     number = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=255)
     short_title = models.CharField(max_length=60, help_text="For column headings.")
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["framework", "number"]
@@ -75,7 +75,7 @@ class Element(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     order = models.PositiveSmallIntegerField()
     title = models.CharField(max_length=255)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["area", "order"]
@@ -152,7 +152,7 @@ class MappingReview(TimeStampedModel):
         help_text="The modules (ids) that were rows of the grid when it was last saved.",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
-    history = HistoricalRecords()
+    history = History()
 
     objects = MappingReviewQuerySet.as_manager()
 
@@ -251,7 +251,7 @@ class Attribute(models.Model):
         help_text="The grid whose approval published this judgement.",
     )
     published_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS
@@ -373,7 +373,7 @@ class GridMark(models.Model):
     )
     basis = models.CharField(max_length=16, choices=Basis.choices, blank=True)
     note = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS
@@ -429,7 +429,7 @@ class ModerationPolicy(TimeStampedModel):
         related_name="moderation_policies_set",
     )
     note = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from iqf.lib.history import History
 from iqf.lib.levels import level_check, level_field
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
 from iqf.lib.text import title_key
@@ -18,7 +18,7 @@ class AwardingBody(TimeStampedModel):
     is_archived = models.BooleanField(
         "archived", default=False, help_text="Archived bodies stay on record but are not offered."
     )
-    history = HistoricalRecords()
+    history = History()
 
     objects = NamedQuerySet.as_manager()
 
@@ -37,7 +37,7 @@ class AwardingBody(TimeStampedModel):
 class QualificationType(TimeStampedModel):
     name = models.CharField(max_length=100)
     description = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["name"]
@@ -119,7 +119,7 @@ class Qualification(TimeStampedModel):
         "date last verified", null=True, blank=True,
         help_text="When a clerk last checked the details against the source.",
     )
-    history = HistoricalRecords()
+    history = History()
 
     objects = QualificationQuerySet.as_manager()
 
@@ -204,7 +204,7 @@ class Module(TimeStampedModel):
         "archived", default=False, help_text="Archived modules stay on record in every "
         "qualification that used them.",
     )
-    history = HistoricalRecords()
+    history = History()
 
     objects = ModuleQuerySet.as_manager()
 
@@ -236,20 +236,27 @@ class Module(TimeStampedModel):
 class QualificationModule(models.Model):
     """A module's place in a qualification: mandatory or optional, and its order."""
 
+    # Each key leads an index of its own: the unique constraint and the index below.
     qualification = models.ForeignKey(
-        Qualification, on_delete=models.CASCADE, related_name="memberships"
+        Qualification, on_delete=models.CASCADE, related_name="memberships", db_index=False
     )
-    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="memberships")
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="memberships",
+                               db_index=False)
     mandatory = models.BooleanField(
         default=True, help_text="Untick for an optional unit."
     )
     order = models.PositiveSmallIntegerField(default=0, help_text="Position in the qualification.")
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["qualification", "order", "id"]
         default_permissions = DEFAULT_PERMISSIONS
         verbose_name = "module of a qualification"
+        indexes = [
+            # Counting each module's qualifications (mandatory and optional) reads only
+            # this index, not the table.
+            models.Index(fields=["module", "mandatory"], name="membership_module_mandatory"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["qualification", "module"], name="qualificationmodule_unique",
@@ -274,7 +281,7 @@ class Prerequisite(models.Model):
     required_module = models.ForeignKey(
         Module, on_delete=models.PROTECT, null=True, blank=True, related_name="required_for"
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS
@@ -319,7 +326,7 @@ class Provider(TimeStampedModel):
     )
     url = models.URLField("web site", blank=True, max_length=500)
     is_archived = models.BooleanField("archived", default=False)
-    history = HistoricalRecords()
+    history = History()
 
     objects = NamedQuerySet.as_manager()
 
@@ -335,7 +342,9 @@ class Provider(TimeStampedModel):
 class Offering(models.Model):
     """A provider's course leading to a qualification."""
 
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="offerings")
+    # indexed first in the unique constraint below
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="offerings",
+                                 db_index=False)
     qualification = models.ForeignKey(
         Qualification, on_delete=models.CASCADE, related_name="offerings"
     )
@@ -347,7 +356,7 @@ class Offering(models.Model):
     cost = models.DecimalField(
         max_digits=10, decimal_places=2, null=True, blank=True, help_text="In pounds, when known."
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["provider__name", "qualification__ref", "mode"]

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from iqf.lib.history import History
 from iqf.lib.levels import level_check, level_field
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
 from qualifications.models import Qualification
@@ -17,7 +17,7 @@ class ClusterScheme(TimeStampedModel):
         "default scheme", default=False,
         help_text="The scheme pages and reports use unless another is chosen. Exactly one is.",
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["-is_default", "name"]
@@ -39,7 +39,7 @@ class Cluster(TimeStampedModel):
     name = models.CharField(max_length=150)
     slug = models.SlugField(max_length=150)
     description = models.TextField(blank=True)
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         ordering = ["scheme", "name"]
@@ -78,7 +78,7 @@ class Role(TimeStampedModel):
         help_text="Archive a role that no longer exists; it stays on record.",
     )
     clusters = models.ManyToManyField(Cluster, through="RoleCluster", related_name="roles")
-    history = HistoricalRecords()
+    history = History()
 
     objects = RoleQuerySet.as_manager()
 
@@ -100,7 +100,7 @@ class Role(TimeStampedModel):
 class RoleCluster(models.Model):
     role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="cluster_links")
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="role_links")
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS
@@ -119,7 +119,9 @@ class RoleCluster(models.Model):
 class RoleQualification(models.Model):
     """A qualification relevant to a role; key ones are significant for it."""
 
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="qualification_links")
+    # indexed first in the unique constraint below
+    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="qualification_links",
+                             db_index=False)
     qualification = models.ForeignKey(
         Qualification, on_delete=models.CASCADE, related_name="role_links"
     )
@@ -128,7 +130,7 @@ class RoleQualification(models.Model):
         help_text="Key: nationally available, approved, required to practise, or mandatory "
         "training for this role.",
     )
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS

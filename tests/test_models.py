@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from factory.django import DjangoModelFactory
 
 from commoncore.models import Area, Element, Framework, MappingReview, ReviewStatus
@@ -488,3 +488,22 @@ def test_review_factory_traits_make_valid_records(traits):
     review = MappingReviewFactory(**traits)
     review.full_clean()
     assert review.status == next(iter(traits))
+
+
+@pytest.mark.django_db
+def test_history_tables_are_indexed_only_as_they_are_read():
+    """A version is looked up by its own key, the row it is a version of, its date or its
+    author; the row's other indexes are not copied to the history table, where they would
+    only slow writes. Asked of the database itself, for every model that keeps history."""
+    historical = [model for model in apps.get_models() if hasattr(model, "tracked_fields")]
+    assert len(historical) >= 15
+    with connection.cursor() as cursor:
+        for model in historical:
+            table = model._meta.db_table
+            indexed = {
+                column
+                for index in connection.introspection.get_constraints(cursor, table).values()
+                if index["index"] or index["unique"] or index["primary_key"]
+                for column in index["columns"]
+            }
+            assert indexed == {"history_id", "id", "history_date", "history_user_id"}, table

@@ -1,9 +1,22 @@
-"""History for writes that bypass ``Model.save()`` and ``Model.delete()``."""
+"""The history every model keeps, and history for writes that bypass ``Model.save()`` and
+``Model.delete()``."""
 
 from collections.abc import Sequence
 
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+
+class History(HistoricalRecords):
+    """simple-history's table of every version of a row, indexed only as it is read: by the
+    row's id (its versions), by date and by user, and by its own key. The row's other indexes
+    (its references, unique fields, levels and statuses) are not copied: nothing looks
+    versions up by them, and at a bulk import each would cost one more index entry a row."""
+
+    def copy_fields(self, model):
+        self.no_db_index = [field.name for field in model._meta.fields if not field.primary_key]
+        return super().copy_fields(model)
 
 
 def record_history(objs: Sequence[models.Model], *, kind: str, user=None, reason: str = "") -> None:
