@@ -455,6 +455,30 @@ def test_shared_modules_lists_at_most_fifty_of_each(client):
     assert list(result.table("pairs").rows) == [("P", p.title, "Q", q.title, 55)]
 
 
+def test_shared_modules_cut_at_fifty_orders_ties_across_the_cut_by_reference(client, monkeypatch):
+    """Sixty modules used by 2 to 6 qualifications, twelve of each count, references given
+    out of order: the fifty listed are the most used, ties ordered by reference, so the
+    cut falls inside the twelve used twice; the pairings note counts every module."""
+    from commoncore.reports import extra
+
+    qualifications = [QualificationFactory(ref=f"Q{n}") for n in range(6)]
+    used = {}
+    for n in range(60):
+        ref = f"M{(n * 7) % 60:02d}"
+        used[ref] = 2 + n % 5
+        module = ModuleFactory(ref=ref)
+        for qualification in qualifications[:used[ref]]:
+            member(qualification, module, mandatory=qualification.ref != "Q0")
+    expected = sorted(used, key=lambda ref: (-used[ref], ref))[:50]
+    result = build("shared-modules")
+    assert [row[0] for row in result.main.rows] == expected
+    assert [(row[2], row[3], row[4]) for row in result.main.rows] == [
+        (used[ref], used[ref] - 1, 1) for ref in expected]
+    pairings = sum(n * (n - 1) // 2 for n in used.values())
+    monkeypatch.setattr(extra, "PAIRINGS_LIMIT", pairings - 1)
+    assert f"pair them {pairings:,} times" in page_text(client.get("/reports/shared-modules/"))
+
+
 def test_shared_modules_csv_neutralises_formulas(client):
     module = ModuleFactory(ref="F1", title="=HYPERLINK(\"http://x\")")
     for _ in range(2):

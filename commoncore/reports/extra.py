@@ -6,10 +6,10 @@ Each report counts in the database: one grouped query per table, whatever the da
 
 from statistics import median
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet
 
 from commoncore.coverage import AreaInfo, Mode
-from commoncore.reports import flags
+from commoncore.reports import flags, sql
 from commoncore.reports.base import Bar, Chart, Result, Rows, Table, report, share
 from commoncore.reports.coverage_reports import mapped, module_set
 from commoncore.reports.params import Params
@@ -238,28 +238,40 @@ def over_provision(params: Params) -> Result:
 # -- shared modules ----------------------------------------------------------------------
 
 
+def _most_used(memberships: QuerySet) -> tuple[list[dict], int]:
+    """The TOP modules most of ``memberships`` use (at least two), most used first and then
+    by reference, with their qualifications (``n``) mandatory and optional; and how many
+    (qualification, qualification, module) pairings the modules used twice or more make —
+    the number of rows ranking the pairs of qualifications would read. One statement.
+
+    The memberships are grouped by module id alone (a membership names a qualification
+    once, so plain counts are distinct ones), counting the grouped column, so that the
+    counts come from the (module, mandatory) index alone. A module's reference and title
+    are read only for the groups ranked TOP or better by their count: ties at the cut are
+    then ordered by reference, and no other group needs one."""
+    grouped, params = sql.compiled(
+        memberships.values("module_id")
+        .annotate(n=Count("module_id"), mandatory_in=Count("module_id", filter=Q(mandatory=True)),
+                  optional_in=Count("module_id", filter=Q(mandatory=False)))
+        .filter(n__gte=2))
+    module, pk, ref, title = (sql.name(Module), sql.name(Module, "pk"), sql.name(Module, "ref"),
+                              sql.name(Module, "title"))
+    found = sql.fetch(
+        f"SELECT m.{ref} AS ref, m.{title} AS title, g.n, g.mandatory_in, g.optional_in, "
+        f"g.pairings FROM (SELECT r.module_id, r.n, r.mandatory_in, r.optional_in, "
+        f"RANK() OVER (ORDER BY r.n DESC) AS place, SUM(r.n * (r.n - 1) / 2) OVER () AS pairings "
+        f"FROM ({grouped}) r) g JOIN {module} m ON m.{pk} = g.module_id "
+        f"WHERE g.place <= %s ORDER BY g.n DESC, m.{ref} LIMIT %s", [*params, TOP, TOP])
+    return found, int(found[0]["pairings"]) if found else 0
+
+
 @report("shared-modules", "Shared modules",
         "Which modules the most qualifications use, and which pairs of qualifications share "
         "the most modules.", uses=("scheme", "cluster", "level", "key_only"))
 def shared_modules(params: Params) -> Result:
-    # Grouped by the module id alone (a membership names a qualification once, so plain
-    # counts are distinct ones); the module's reference and title are looked up only for
-    # the groups of two or more, after grouping.
     memberships = QualificationModule.objects.filter(**params.within()).order_by()
-    module = Module.objects.filter(pk=OuterRef("module_id"))
-    modules = (memberships.values("module_id")
-               .annotate(n=Count("pk"), mandatory_in=Count("pk", filter=Q(mandatory=True)),
-                         optional_in=Count("pk", filter=Q(mandatory=False)))
-               .filter(n__gte=2)
-               .annotate(module__ref=Subquery(module.values("ref")),
-                         module__title=Subquery(module.values("title")))
-               .order_by("-n", "module__ref")[:TOP])
-    rows = [(m["module__ref"], m["module__title"], m["n"], m["mandatory_in"], m["optional_in"])
-            for m in modules]
-    # How many (qualification, qualification, module) pairings the pairs below would rank:
-    # at a national scale, with modules in hundreds of qualifications, tens of millions.
-    pairings = (memberships.values("module_id").annotate(n=Count("pk")).filter(n__gte=2)
-                .aggregate(pairings=Sum(F("n") * (F("n") - 1) / 2)))["pairings"] or 0
+    used, pairings = _most_used(memberships)
+    rows = [(m["ref"], m["title"], m["n"], m["mandatory_in"], m["optional_in"]) for m in used]
     # QualificationModule joined to itself on the module, each pair once (a's ref before b's)
     other = "module__memberships__qualification"
     pairs = (QualificationModule.objects.filter(

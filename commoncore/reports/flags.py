@@ -12,24 +12,11 @@ SQL, and run through the connection's cursor; they run unchanged on SQLite and P
 
 from collections.abc import Sequence
 
-from django.db import connection
 from django.db.models import QuerySet
 
 from commoncore.coverage import AreaInfo, Rule, enough_elements
 from commoncore.models import Attribute
-
-
-def _name(model, field: str | None = None) -> str:
-    meta = model._meta
-    if field is None:
-        return connection.ops.quote_name(meta.db_table)
-    column = meta.pk.column if field == "pk" else meta.get_field(field).column
-    return connection.ops.quote_name(column)
-
-
-def _compiled(queryset: QuerySet) -> tuple[str, list]:
-    sql, params = queryset.query.sql_with_params()
-    return sql, list(params)
+from commoncore.reports.sql import compiled, fetch, name
 
 
 def _covered(areas: Sequence[AreaInfo], rule: Rule) -> tuple[str, list]:
@@ -37,8 +24,8 @@ def _covered(areas: Sequence[AreaInfo], rule: Rule) -> tuple[str, list]:
     Under rule *any* (or for areas without elements) any judgement of the area covers it,
     and the judgements are read as they are; otherwise they are grouped per module and
     area, and a group covers when it judges the area as a whole or enough elements."""
-    att, module, area, element = (_name(Attribute), _name(Attribute, "module"),
-                                  _name(Attribute, "area"), _name(Attribute, "element"))
+    att, module, area, element = (name(Attribute), name(Attribute, "module"),
+                                  name(Attribute, "area"), name(Attribute, "element"))
     marks = ", ".join(["%s"] * len(areas))
     params: list = [a.id for a in areas]
     needs_elements = [a for a in areas if a.elements and enough_elements(a, rule) > 1]
@@ -79,17 +66,10 @@ def _counted(source: str, source_params: list, areas: Sequence[AreaInfo],
     return sql, params + source_params + covered_params
 
 
-def _rows(sql: str, params: list) -> list[dict]:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def counts(pairs: QuerySet, areas: Sequence[AreaInfo], rule: Rule) -> list[dict]:
     """Over (group, module) pairs (a values queryset naming them ``grp`` and ``mid``; a
     pair may repeat): per group (``grp``), its distinct modules (``modules``), how many
     cover each area (``area_<number>``) and how many cover any (``any_area``); a row per
     group with modules. One query."""
-    pairs_sql, pairs_params = _compiled(pairs.order_by())
-    return _rows(*_counted(f"SELECT p.grp, p.mid FROM ({pairs_sql}) p", pairs_params, areas, rule))
+    pairs_sql, pairs_params = compiled(pairs.order_by())
+    return fetch(*_counted(f"SELECT p.grp, p.mid FROM ({pairs_sql}) p", pairs_params, areas, rule))
