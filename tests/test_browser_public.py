@@ -7,6 +7,7 @@ import re
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.core.cache import caches
 
 from qualifications.models import QualificationType, Region
 from tests.conftest import axe_violations
@@ -157,3 +158,28 @@ def test_pages_work_without_javascript_and_print_without_navigation(browser, liv
         assert page.locator("h1").is_visible()
     finally:
         context.close()
+
+
+def test_cached_pages_are_the_rendered_pages(new_page, world, settings):
+    """As deployed, a page asked for again is served from the page cache: the same
+    document, which passes axe and the Content-Security-Policy check, and whose forms work."""
+    settings.PAGE_CACHE = True
+    pages = caches["pages"]
+    pages.clear()
+    try:
+        page = new_page()
+        kept = 0
+        for url in PAGE_TYPES:
+            kept += page.goto(url).status == 200  # answers in error are not kept
+            rendered = page.content()
+            page.reload()
+            assert page.content() == rendered, url
+            assert axe_violations(page) == [], url
+        assert kept >= len(PAGE_TYPES) - 2
+        assert len(pages._cache) == kept
+        page.goto("/qualifications/?level=3&type=VRQ")
+        page.get_by_label(re.compile(r"^Level 2 \(")).check()
+        page.get_by_role("button", name="Apply filters").click()
+        assert "27 qualifications match" in page.locator("main").inner_text()
+    finally:
+        pages.clear()
