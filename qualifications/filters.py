@@ -224,18 +224,29 @@ class QualificationFilter(django_filters.FilterSet):
             )
         return queryset
 
+    def _passes(self, facet: str, value) -> Q:
+        """What the chosen ``value`` of one of CELL_FACETS asks of a qualification: its
+        filter, and the test :meth:`_near_miss` combines."""
+        if facet == "level":
+            return Q(level__in=[parse_level(code) for code in value])
+        if facet == "status":
+            return Q(status__in=value)
+        if facet == "type":
+            return Q(qualification_type__in=value)
+        return Q(pk__in=self.key_links())
+
     def filter_level(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(level__in=[parse_level(code) for code in value])
+        return queryset.filter(self._passes("level", value))
 
     def filter_status(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
-        return queryset.filter(status__in=value)
+        return queryset.filter(self._passes("status", value))
 
     # An empty model multiple choice is an empty QuerySet, which the method wrapper passes on.
 
     def filter_type(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:
             return queryset
-        return queryset.filter(qualification_type__in=value)
+        return queryset.filter(self._passes("type", value))
 
     def filter_awarding_body(self, queryset: QuerySet, name: str, value) -> QuerySet:
         return queryset.filter(awarding_body=value)
@@ -264,7 +275,7 @@ class QualificationFilter(django_filters.FilterSet):
     def filter_key(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value != "yes":
             return queryset
-        return queryset.filter(pk__in=self.key_links())
+        return queryset.filter(self._passes("key", value))
 
     def filter_area(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
         # Only mapped qualifications count as covering an area (DESIGN.md §4).
@@ -331,23 +342,18 @@ class QualificationFilter(django_filters.FilterSet):
 
     def _near_miss(self) -> Q:
         """Passes every chosen level, status, type and key filter but at most one."""
-        tests = {
-            "level": Q(level__in=[parse_level(code) for code in self.value("level") or []]),
-            "status": Q(status__in=self.value("status") or []),
-            "type": Q(qualification_type__in=[t.pk for t in self.value("type") or []]),
-            "key": Q(pk__in=self.key_links()),
-        }
         chosen = [name for name in CELL_FACETS if name != "key" and self.value(name)]
         chosen += ["key"] if self.key_only else []
         if len(chosen) < 2:
             return Q()
+        tests = {name: self._passes(name, self.value(name)) for name in chosen}
         near = Q()
         for missed in chosen:
-            passes = Q()
+            others = Q()
             for name in chosen:
                 if name != missed:
-                    passes &= tests[name]
-            near |= passes
+                    others &= tests[name]
+            near |= others
         return near
 
     def _tally(self, cells: list[Cell], facet: str) -> Counter:
