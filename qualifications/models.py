@@ -50,19 +50,39 @@ class QualificationType(TimeStampedModel):
         return self.name
 
 
+#: A qualification's regions are kept as the bits of a signed 64-bit integer.
+MAX_REGION_BIT = 62
+
+
 class Region(models.Model):
     """One of England's nine government regions (created by a migration)."""
 
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(default=0)
+    #: The region's bit in a qualification's ``offered_regions``; given on creation.
+    bit = models.PositiveSmallIntegerField(unique=True, editable=False)
 
     class Meta:
         ordering = ["order", "name"]
         default_permissions = ("view",)
+        constraints = [
+            models.CheckConstraint(condition=Q(bit__lte=MAX_REGION_BIT), name="region_bit_in_range",
+                                   violation_error_message="England has too many regions to count."),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        if self.bit is None:
+            used = Region.objects.aggregate(top=models.Max("bit"))["top"]
+            self.bit = 0 if used is None else used + 1
+        super().save(*args, **kwargs)
+
+    @property
+    def mask(self) -> int:
+        return 1 << self.bit
 
 
 class QualificationQuerySet(models.QuerySet):
@@ -119,7 +139,12 @@ class Qualification(TimeStampedModel):
         "date last verified", null=True, blank=True,
         help_text="When a clerk last checked the details against the source.",
     )
-    history = History()
+    #: The regions where an active provider offers it, as the sum of their ``Region.mask``
+    #: (derived from offerings and providers by ``qualifications.regions.refresh``, in the
+    #: transaction of every write to either), so the finder counts and filters regions
+    #: from the qualification alone.
+    offered_regions = models.BigIntegerField(default=0, editable=False)
+    history = History(excluded_fields=["offered_regions"])
 
     objects = QualificationQuerySet.as_manager()
 
@@ -128,9 +153,11 @@ class Qualification(TimeStampedModel):
         indexes = [
             # the admin's list and the public lists page through this order
             models.Index(fields=["title", "ref"], name="qualification_title_ref"),
-            # The finder's facet counts read only these columns: its filtered sets and its
-            # (level, status, type) counts are then read from this index, not the table.
-            models.Index(fields=["status", "level", "qualification_type", "awarding_body", "id"],
+            # The finder's facet counts read only these columns: its filtered sets, its
+            # (level, status, type) counts and its region counts are then read from this
+            # index, not the table.
+            models.Index(fields=["status", "level", "qualification_type", "awarding_body", "id",
+                                 "offered_regions"],
                          name="qualification_facets"),
         ]
         default_permissions = DEFAULT_PERMISSIONS
@@ -164,6 +191,8 @@ class Qualification(TimeStampedModel):
                 condition=~Q(ref=""), name="qualification_ref_not_empty",
                 violation_error_message="A qualification needs a reference.",
             ),
+            models.CheckConstraint(condition=Q(offered_regions__gte=0),
+                                   name="qualification_offered_regions_mask"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,7 @@ from iqf.lib.resources import (
     norm,
 )
 from iqf.lib.text import title_key
+from qualifications import regions as offered_regions
 from qualifications.models import (
     AwardingBody,
     Module,
@@ -82,6 +83,7 @@ class QualificationResource(BundleResource):
     sheet = "qualifications"
     key_columns = ("ref",)
     extra_columns = ("superseded_by", "last_verified")
+    derived_fields = ("offered_regions",)  # kept by qualifications.regions
 
     ref = column("ref")
     title = column("title")
@@ -169,10 +171,6 @@ class QualificationResource(BundleResource):
         instance.title_key = title_key(
             instance.title, instance.awarding_body.name if instance.awarding_body else ""
         )
-
-    def after_import(self, dataset, result, **kwargs):
-        if not (result.has_errors() or result.has_validation_errors()):
-            self.after_write(dataset)
 
     def after_write(self, data) -> None:
         if self.pending_successors:
@@ -389,11 +387,18 @@ class ProviderResource(BundleResource):
         self.regions = Lookup("region", lambda: regions, lambda r: r.name)
         for region in regions:
             self.regions.alias(region.slug, region)
+        self.existing_rows: set[int] = set()  # providers the sheet may move or rename
+
+    def after_write(self, data) -> None:
+        # Where the sheet's providers are now decides where their qualifications are offered.
+        offered_regions.refresh(offered_regions.offered_by(self.existing_rows))
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.name),)
 
     def read_row(self, instance, reader: RowReader, new: bool) -> None:
+        if not new:
+            self.existing_rows.add(instance.pk)
         instance.name = reader.text("name", required=True, max_length=200)
         if reader.has("region"):
             instance.region = reader.lookup("region", self.regions)
@@ -422,6 +427,10 @@ class OfferingResource(BundleResource):
         super().before_import(dataset, **kwargs)
         self.providers = Lookup("provider", Provider.objects.all, lambda p: p.name)
         self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
+        self.offered: set[int] = set()  # the qualifications the sheet names
+
+    def after_write(self, data) -> None:
+        offered_regions.refresh(self.offered)
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.provider.name), norm(instance.qualification.ref), norm(instance.mode))
@@ -433,6 +442,7 @@ class OfferingResource(BundleResource):
             instance.provider = provider
         if qualification:
             instance.qualification = qualification
+            self.offered.add(qualification.pk)
         instance.mode = reader.text("mode", max_length=50)
         if reader.has("course_hours"):
             instance.course_hours = reader.whole_number("course_hours")

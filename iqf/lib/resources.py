@@ -291,6 +291,8 @@ class BundleResource(resources.ModelResource):
     extra_columns: ClassVar[tuple[str, ...]] = ()
     #: which model fields a re-import may change (default: every concrete field but audit ones)
     audit_fields: ClassVar[tuple[str, ...]] = ("id", "created_at")
+    #: Fields the product keeps in step with other rows: an import never writes them back.
+    derived_fields: ClassVar[tuple[str, ...]] = ()
 
     class Meta:
         use_bulk = True
@@ -444,6 +446,10 @@ class BundleResource(resources.ModelResource):
             return lambda: model(*defaults.values())
         return new
 
+    def after_import(self, dataset, result, **kwargs):
+        if not (result.has_errors() or result.has_validation_errors()):
+            self.after_write(dataset)
+
     def after_write(self, data) -> None:
         """Called once a sheet's rows are written (by either import), to finish what
         needs every row in place."""
@@ -477,7 +483,8 @@ class BundleResource(resources.ModelResource):
     def updatable_fields(self) -> list[models.Field]:
         return [
             f for f in self._meta.model._meta.concrete_fields
-            if f.name not in self.audit_fields and f.name != "updated_at"
+            if f.name not in self.audit_fields and f.name not in self.derived_fields
+            and f.name != "updated_at"
         ]
 
     def import_instance(self, instance, row, **kwargs):

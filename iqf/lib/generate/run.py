@@ -10,6 +10,7 @@ from iqf.lib.generate.draw import build
 from iqf.lib.generate.plan import USER_PREFIX, GenerationError, plan_for
 from iqf.lib.generate.reference import Reference
 from iqf.lib.generate.write import Progress, Writer
+from qualifications import regions as offered_regions
 from qualifications.models import AwardingBody, Module, Provider, Qualification
 from roles.models import ClusterScheme, Role
 
@@ -59,6 +60,8 @@ def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
         progress.start(writer.total_rows())
     with transaction.atomic():
         writer.write()
-        # The generated memberships and judgements, summarised for pages and reports.
+        # The generated memberships and judgements, summarised for pages and reports,
+        # and the regions the generated offerings put each qualification in.
         coverage_summary.refresh()
+        offered_regions.refresh()
     return writer.counts
