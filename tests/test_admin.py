@@ -1119,6 +1119,42 @@ def test_readers_cannot_revert_or_edit_a_qualification_through_its_history(who):
     assert qualification.title == "Second title"
 
 
+def test_a_clerk_reverts_a_qualification_to_an_old_version(clerk):
+    qualification = QualificationFactory(title="First title")
+    first = qualification.history.get()
+    qualification.title = "Second title"
+    qualification.save()
+    url = reverse("admin:qualifications_qualification_simple_history",
+                  args=[qualification.pk, first.pk])
+    client = client_for(clerk)
+
+    response = client.post(url, form_data(client.get(url)), follow=True)
+
+    assert response.status_code == 200
+    qualification.refresh_from_db()
+    assert qualification.title == "First title"
+    assert qualification.history.latest().history_user == clerk
+
+
+def test_a_revert_opened_before_another_save_is_refused(clerk):
+    qualification = QualificationFactory(title="First title")
+    first = qualification.history.get()
+    qualification.title = "Second title"
+    qualification.save()
+    url = reverse("admin:qualifications_qualification_simple_history",
+                  args=[qualification.pk, first.pk])
+    client = client_for(clerk)
+    data = form_data(client.get(url))
+    Qualification.objects.filter(pk=qualification.pk).update(
+        title="Third title", updated_at=qualification.updated_at + datetime.timedelta(seconds=5))
+
+    response = client.post(url, data)
+
+    assert "after you opened it" in response.content.decode()
+    qualification.refresh_from_db()
+    assert qualification.title == "Third title"
+
+
 @pytest.mark.parametrize("who", ["Moderator", "superuser"])
 def test_nobody_reverts_a_grid_through_its_history(who):
     review = MappingReviewFactory(submitted=True)

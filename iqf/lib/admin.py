@@ -159,11 +159,13 @@ def _stamp(moment) -> str:
     return moment.isoformat() if moment is not None else ""
 
 
-def guard_against_stale_edits(form_class: type[forms.ModelForm], obj) -> type[forms.ModelForm]:
+def guard_against_stale_edits(form_class: type[forms.ModelForm], obj,
+                              opened=None) -> type[forms.ModelForm]:
     """The change form with the record's last-saved time, as loaded, in a hidden field: a
     save is refused when the record has been saved since (another tab, another person),
     instead of overwriting that save. The check reads the row locked (the admin saves in a
-    transaction), so two saves racing cannot both pass it."""
+    transaction), so two saves racing cannot both pass it. ``opened`` is that time when
+    ``obj`` is not the record as saved (an old version shown to revert to)."""
 
     def clean(self):
         cleaned = super(guarded, self).clean()
@@ -188,7 +190,8 @@ def guard_against_stale_edits(form_class: type[forms.ModelForm], obj) -> type[fo
         return cleaned
 
     guarded = type(form_class.__name__, (form_class,), {
-        STALE_FIELD: forms.CharField(widget=forms.HiddenInput, initial=_stamp(obj.updated_at),
+        STALE_FIELD: forms.CharField(widget=forms.HiddenInput,
+                                     initial=_stamp(opened if opened is not None else obj.updated_at),
                                      required=False),
         "clean": clean,
     })
@@ -229,7 +232,13 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
             kwargs["fields"] = [name for name in kwargs["fields"] if name != STALE_FIELD]
         form = super().get_form(request, obj, change=change, **kwargs)
         if obj is not None and hasattr(obj, "updated_at"):
-            form = guard_against_stale_edits(form, obj)
+            opened = None
+            if getattr(request, "reverting", False):
+                # An old version's page: its values are the old version's, its time the
+                # record's as it is now, which a revert may overwrite.
+                opened = (type(obj)._default_manager.filter(pk=obj.pk)
+                          .values_list("updated_at", flat=True).first())
+            form = guard_against_stale_edits(form, obj, opened)
         return form
 
     def history_view(self, request, object_id, extra_context=None):
@@ -243,6 +252,7 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
         # checking only the right to view; saving needs the right to change.
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
+        request.reverting = True
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_import_resource_kwargs(self, request, **kwargs):
