@@ -240,7 +240,7 @@ reference = Reference(type_ids={n.casefold(): i for i, n in enumerate(
     ["NVQ", "VRQ", "Apprenticeship", "Foundation degree", "Degree", "Postgraduate",
      "Professional standards", "Nationally endorsed training", "Other"], 1)},
     region_ids=list(range(1, 10)), region_names=[f"Region {i}" for i in range(9)],
-    area_ids=list(range(1, 7)), group_ids={})
+    region_masks=[1 << i for i in range(9)], area_ids=list(range(1, 7)), group_ids={})
 world = build(plan_for(0.05), reference, seed=3)
 text = repr(([(q.ref, q.title, q.modules, q.successor) for q in world.quals],
              [(m.ref, m.title, m.mask) for m in world.modules],
@@ -351,3 +351,32 @@ def test_a_bundle_of_generated_data_imports_into_an_empty_database(tmp_path: Pat
         second = (tmp_path / "second" / f"{sheet}.csv").read_bytes()
         assert first == second, sheet
     assert BundleImport.objects.count() == 1
+
+
+# -- after the load ------------------------------------------------------------------------
+
+
+def planner_facts() -> tuple[bool, int]:
+    """Whether the database holds statistics on the qualifications, and (PostgreSQL) how
+    many of the table's pages its visibility map counts as all-visible."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples >= 0, relallvisible FROM pg_class "
+                           "WHERE relname = 'qualifications_qualification'")
+            return cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not cursor.fetchone()[0]:
+            return False, 0
+        cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'qualifications_qualification'")
+        return cursor.fetchone()[0] > 0, 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_generated_tables_are_analysed_and_on_postgresql_vacuumed():
+    out = generate(0.02)
+
+    analysed, all_visible = planner_facts()
+    assert analysed
+    assert "planner's statistics" in out
+    if connection.vendor == "postgresql":
+        assert all_visible > 0

@@ -10,7 +10,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 
 from iqf.bundle import BundleError, bundle_import
@@ -442,6 +442,25 @@ def test_generated_data_has_the_regions_its_offerings_give():
     assert Offering.objects.exists()
     assert stored == expected_masks()
     assert any(bin(mask).count("1") > 1 for mask in stored.values())
+
+
+def test_the_generator_writes_each_qualification_once_with_its_regions():
+    # Rewriting every qualification after the offerings would leave a dead copy of each
+    # row behind on PostgreSQL; the generator writes them with their regions instead.
+    rewritten = []
+
+    def watch(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith('UPDATE "qualifications_qualification"'):
+            rewritten.append(context["cursor"].rowcount)
+        return result
+
+    with connection.execute_wrapper(watch):
+        call_command("generate_data", scale=0.02, seed=1, no_progress=True, stdout=StringIO())
+
+    assert Qualification.objects.exclude(offered_regions=0).exists()
+    assert stored_masks() == expected_masks()
+    assert sum(rewritten) == 0
 
 
 # -- regions' bits -----------------------------------------------------------------------

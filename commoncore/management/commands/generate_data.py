@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from iqf.lib.generate import GenerationError, generate_data, refuse_unless_empty
+from iqf.lib.generate import GenerationError, generate_data, refuse_unless_empty, settle
 
 
 def positive_number(text: str) -> float:
@@ -79,6 +79,9 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         finally:
             bar.close()
+        self.stdout.write("Gathering the planner's statistics on the new rows…")
+        self.stdout.flush()
+        settle()
         elapsed = time.monotonic() - started
         width = max(len(label) for label in counts)
         self.stdout.write(f"Generated data at scale {scale:g} (seed {seed}) in {elapsed:.1f} s:")

@@ -63,7 +63,7 @@ from iqf.lib.generate.plan import (
     plan_for,
 )
 from iqf.lib.generate.reference import Reference
-from iqf.lib.generate.run import existing_data, generate_data, refuse_unless_empty
+from iqf.lib.generate.run import existing_data, generate_data, refuse_unless_empty, settle
 from iqf.lib.generate.world import (
     ClusterRow,
     Mod,
@@ -78,7 +78,8 @@ from iqf.lib.generate.write import NewId, Progress
 
 __all__ = [
     # running the generator
-    "generate_data", "existing_data", "refuse_unless_empty", "GenerationError", "Progress",
+    "generate_data", "existing_data", "refuse_unless_empty", "settle", "GenerationError",
+    "Progress",
     # what to draw
     "Plan", "plan_for", "Reference", "build",
     "DEFAULT_SCHEME", "SERVICE_SCHEME", "USER_PREFIX", "CURRENT", "WITHDRAWN", "SUPERSEDED",

@@ -16,6 +16,7 @@ class Reference:
     type_ids: dict[str, int]
     region_ids: list[int]
     region_names: list[str]
+    region_masks: list[int]
     area_ids: list[int]
     group_ids: dict[str, int]
 
@@ -39,6 +40,7 @@ class Reference:
             type_ids=types,
             region_ids=[r.pk for r in regions],
             region_names=[r.name for r in regions],
+            region_masks=[r.mask for r in regions],
             area_ids=[a.pk for a in areas],
             group_ids={g.name: g.pk for g in Group.objects.filter(name__in=["Mapper", "Moderator"])},
         )

@@ -22,7 +22,7 @@ from commoncore.models import (
 from iqf.lib.generate import words
 from iqf.lib.generate.plan import DEFAULT_SCHEME, SERVICE_SCHEME
 from iqf.lib.generate.reference import Reference
-from iqf.lib.generate.world import Qual, ReviewRow, World, mask_areas
+from iqf.lib.generate.world import ReviewRow, World, mask_areas
 from iqf.lib.text import title_key
 from qualifications.models import (
     AwardingBody,
@@ -182,8 +182,17 @@ class Writer:
     def qualifications(self, body_ids: list[int]) -> None:
         world = self.world
         quals = world.quals
+        # Each qualification written with the regions its offerings will put it in, so
+        # that the refresh after the offerings finds nothing to rewrite.
+        region_masks = self.reference.region_masks
+        offered = [0] * len(quals)
+        for p, q, *_ in world.offerings:
+            region = world.providers[p].region
+            if region is not None:
+                offered[q] |= region_masks[region]
 
-        def row(q: Qual) -> Qualification:
+        def row(index: int) -> Qualification:
+            q = quals[index]
             body = world.bodies[q.body]
             return Qualification(
                 ref=q.ref, title=q.title, title_key=self.key(q.title, body),
@@ -191,14 +200,16 @@ class Writer:
                 awarding_body_id=body_ids[q.body], level=q.level, learning_hours=q.hours,
                 notes=q.notes, source=q.source, source_url=q.source_url, status=q.status,
                 superseded_by_id=quals[q.successor].id if q.successor is not None else None,
-                last_verified=q.verified,
+                last_verified=q.verified, offered_regions=offered[index],
             )
 
         # successors are current, so they are written (and have ids) before what they replace
-        first = [q for q in quals if q.successor is None]
-        then = [q for q in quals if q.successor is not None]
-        self.insert("qualifications", Qualification, (row(q) for q in first), first)
-        self.insert("qualifications", Qualification, (row(q) for q in then), then)
+        first = [i for i, q in enumerate(quals) if q.successor is None]
+        then = [i for i, q in enumerate(quals) if q.successor is not None]
+        self.insert("qualifications", Qualification, (row(i) for i in first),
+                    [quals[i] for i in first])
+        self.insert("qualifications", Qualification, (row(i) for i in then),
+                    [quals[i] for i in then])
 
     def modules(self) -> None:
         world = self.world
