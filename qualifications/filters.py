@@ -453,24 +453,21 @@ class QualificationFilter(django_filters.FilterSet):
         if key_here:
             links = links.filter(is_key=True)
         chosen_clusters = list(self.value("cluster") or [])
-        chosen_ids = [c.pk for c in chosen_clusters]
-        # The chosen clusters first, then the others with the most results; one query.
-        rows = (
-            links.values_list("role__cluster_links__cluster", "role__cluster_links__cluster__slug",
-                              "role__cluster_links__cluster__name")
-            .annotate(
-                n=Count("qualification", distinct=True),
-                is_chosen=Case(When(role__cluster_links__cluster__in=chosen_ids, then=Value(1)),
-                               default=Value(0)),
-            )
-            .order_by("-is_chosen", "-n", "role__cluster_links__cluster__name")
-            [:TOP_CLUSTERS + len(chosen_ids)]
-        )
-        counts = {pk: (slug, name, n) for pk, slug, name, n, _ in rows}
-        options = [Option(c.slug, c.name, counts.get(c.pk, ("", "", 0))[2], True)
+        chosen_ids = {c.pk for c in chosen_clusters}
+        # Every cluster's count, grouped by its id alone (narrow enough to sort in memory
+        # at any scale); then the names of those that can make the ten, ties at the cut
+        # included, to break ties by name. Two queries.
+        counts = dict(links.values_list("role__cluster_links__cluster")
+                      .annotate(n=Count("qualification", distinct=True)).order_by())
+        ranked = sorted((n for pk, n in counts.items() if pk not in chosen_ids), reverse=True)
+        cut = ranked[TOP_CLUSTERS - 1] if len(ranked) >= TOP_CLUSTERS else 1
+        contenders = Cluster.objects.filter(
+            pk__in=[pk for pk, n in counts.items() if n >= cut and pk not in chosen_ids],
+        ).only("slug", "name")
+        best = sorted(contenders, key=lambda c: (-counts[c.pk], c.name))[:TOP_CLUSTERS]
+        options = [Option(c.slug, c.name, counts.get(c.pk, 0), True)
                    for c in sorted(chosen_clusters, key=lambda c: c.name)]
-        options += [Option(slug, name, n, False)
-                    for pk, (slug, name, n) in counts.items() if pk not in chosen_ids][:TOP_CLUSTERS]
+        options += [Option(c.slug, c.name, counts[c.pk], False) for c in best]
         return Facet("cluster", "Cluster", "checkboxes", options,
                      hint=f"{hint} The clusters with the most results.",
                      extra={**extra, "scheme": self.scheme})

@@ -755,6 +755,32 @@ def test_scheme_parameter_switches_the_clusters_offered(client):
     assert finder(client, "cluster=schools").status_code == 400  # not a cluster of the default
 
 
+def test_cluster_facet_offers_the_chosen_then_the_ten_with_most_results(client):
+    scheme = ClusterSchemeFactory(is_default=True)
+    counts = [5, 4, 4, 3, 3, 3, 2, 2, 2, 1, 1, 1, 1, 1]  # the tenth place is a tie of four
+    names = random.Random(4).sample([f"Cluster {chr(ord('A') + i)}" for i in range(14)], 14)
+    expected = {}
+    for i, (name, count) in enumerate(zip(names, counts, strict=True)):
+        cluster = ClusterFactory(scheme=scheme, slug=f"c{i:02d}", name=name)
+        first, second = RoleFactory(), RoleFactory()
+        RoleClusterFactory(role=first, cluster=cluster)
+        RoleClusterFactory(role=second, cluster=cluster)
+        qualifications = [QualificationFactory() for _ in range(count)]
+        for qualification in qualifications:
+            RoleQualificationFactory(role=first, qualification=qualification)
+        # the same qualification through a second role of the cluster counts once
+        RoleQualificationFactory(role=second, qualification=qualifications[0])
+        expected[cluster.slug] = (name, count)
+    chosen = "c13"  # one result: outside the ten
+    others = sorted((slug for slug in expected if slug != chosen),
+                    key=lambda slug: (-expected[slug][1], expected[slug][0]))
+
+    shown = checkbox_counts(finder(client, f"cluster={chosen}"), "cluster")
+
+    assert list(shown) == [chosen, *others[:10]]
+    assert shown == {slug: expected[slug][1] for slug in [chosen, *others[:10]]}
+
+
 def test_filters_survive_pagination(client):
     for n in range(45):
         QualificationFactory(title=f"Diploma {n:02d}", level=3)
