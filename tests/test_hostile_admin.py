@@ -139,6 +139,33 @@ def test_admin_import_of_a_bad_level_names_the_row_and_column(clerk_client):
     assert "level 'III' is not a level: use E, 1 to 8, or leave it empty Q2 Care" in page
 
 
+def test_admin_import_preview_numbers_bad_rows_as_the_file_does(clerk_client):
+    # header on line 1: Q2 is on line 3, the repeated Q1 on line 5, repeating line 2
+    data = b"ref,title,level\r\nQ1,Play,2\r\nQ2,Care,III\r\nQ3,Cook,2\r\nQ1,Play again,2\r\n"
+
+    response = upload(clerk_client, data, "q.csv")
+
+    rows = {row.number: row.error_dict for row in response.context["result"].invalid_rows}
+    assert sorted(rows) == [3, 5]
+    assert rows[3]["level"] == ["'III' is not a level: use E, 1 to 8, or leave it empty"]
+    assert rows[5]["ref"][0].startswith("repeats row 2 ")
+
+
+def test_admin_import_errors_outside_validation_are_numbered_as_the_file_does():
+    from import_export.results import Error, RowResult
+
+    from iqf.lib.resources import SpreadsheetResult
+
+    result = SpreadsheetResult(lambda number: number + 1)
+    for failing in (False, True, False, True):
+        row = RowResult()
+        if failing:
+            row.errors.append(Error(ValueError("broken")))
+        result.append_row_result(row)
+
+    assert [number for number, _ in result.row_errors()] == [3, 5]
+
+
 def test_admin_import_of_an_unclosed_quote_is_refused(clerk_client):
     page = refused_upload(clerk_client, b'ref,title\r\nQ1,"Play\r\n', "q.csv")
 

@@ -21,6 +21,7 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
+from import_export.results import Result
 
 from iqf.lib.bulk import create_with_history, update_with_history
 from iqf.lib.levels import level_code, parse_level
@@ -282,6 +283,25 @@ def _short_norm(text: str) -> str:
     return _text_of(text).casefold()
 
 
+class SpreadsheetResult(Result):
+    """django-import-export's result of an admin import, numbering rows as the file does
+    (the header is row 1), as every message of an import names them."""
+
+    def __init__(self, spreadsheet_row: Callable[[int], int], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.spreadsheet_row = spreadsheet_row
+
+    def append_invalid_row(self, number, row, validation_error):
+        super().append_invalid_row(self.spreadsheet_row(number), row, validation_error)
+
+    def append_error_row(self, number, row, errors):
+        super().append_error_row(self.spreadsheet_row(number), row, errors)
+
+    def row_errors(self):
+        return [(self.spreadsheet_row(number), row.errors)
+                for number, row in enumerate(self.rows, start=1) if row.errors]
+
+
 class BundleResource(resources.ModelResource):
     """One sheet of a bundle. Subclasses set ``sheet``, ``key_columns`` and implement
     ``row_key``, ``instance_key``, ``read_row`` and ``export_queryset``."""
@@ -455,6 +475,9 @@ class BundleResource(resources.ModelResource):
         needs every row in place."""
 
     # -- import-export plumbing ----------------------------------------------
+    def get_result_class(self):
+        return functools.partial(SpreadsheetResult, self.spreadsheet_row)
+
     def get_queryset(self):
         return self.export_queryset()
 
