@@ -135,6 +135,12 @@ class RoleQualification(models.Model):
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS
         verbose_name = "role's qualification"
+        indexes = [
+            # Which qualifications are key for some role: the finder tests every result
+            # against this set, read from the index alone.
+            models.Index(fields=["qualification"], condition=Q(is_key=True),
+                         name="rolequalification_key"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["role", "qualification"], name="rolequalification_unique",

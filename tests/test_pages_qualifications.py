@@ -781,6 +781,25 @@ def test_cluster_facet_offers_the_chosen_then_the_ten_with_most_results(client):
     assert shown == {slug: expected[slug][1] for slug in [chosen, *others[:10]]}
 
 
+def test_awarding_body_options_are_escaped_counted_and_the_chosen_selected(client):
+    odd = AwardingBodyFactory(name='Smith & "Jones" <Awards>')
+    plain = AwardingBodyFactory(name="Plain Awards")
+    for body, count in ((odd, 2), (plain, 1)):
+        for _ in range(count):
+            QualificationFactory(awarding_body=body)
+
+    page = finder(client, "awarding_body=Plain+Awards").content.decode()
+
+    select = re.search(r'<select[^>]*name="awarding_body".*?</select>', page, flags=re.S).group(0)
+    options = re.findall(r"<option[^>]*>[^<]*</option>", select)
+    assert options == [
+        '<option value="">Any awarding body</option>',
+        '<option value="Plain Awards" selected>Plain Awards (1)</option>',
+        '<option value="Smith &amp; &quot;Jones&quot; &lt;Awards&gt;">'
+        'Smith &amp; &quot;Jones&quot; &lt;Awards&gt; (2)</option>',
+    ]
+
+
 def test_filters_survive_pagination(client):
     for n in range(45):
         QualificationFactory(title=f"Diploma {n:02d}", level=3)
