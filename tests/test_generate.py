@@ -371,8 +371,7 @@ def planner_facts() -> tuple[bool, int]:
         return cursor.fetchone()[0] > 0, 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_generated_tables_are_analysed_and_on_postgresql_vacuumed():
+def test_the_generated_tables_are_analysed_and_on_postgresql_vacuumed(migrated_transactional_db):
     out = generate(0.02)
 
     analysed, all_visible = planner_facts()
