@@ -166,6 +166,33 @@ def test_admin_import_errors_outside_validation_are_numbered_as_the_file_does():
     assert [number for number, _ in result.row_errors()] == [3, 5]
 
 
+BAD_KEYS = ["abc", "1/change", "9" * 30, "-1", "1.5"]
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_history_of_a_key_that_names_no_record_is_not_found(clerk_client, key):
+    QualificationFactory()
+    before = snapshot()
+
+    response = clerk_client.get(reverse("admin:qualifications_qualification_history", args=[key]))
+
+    assert_clean_response(response, status=404)
+    assert changed_tables(before) == []
+
+
+@pytest.mark.parametrize("key", [key for key in BAD_KEYS if "/" not in key])
+def test_an_old_version_page_with_a_bad_key_or_version_is_refused_cleanly(clerk_client, key):
+    qualification = QualificationFactory()
+    version = qualification.history.get().pk
+    before = snapshot()
+
+    for args in ([key, version], [qualification.pk, key]):
+        url = reverse("admin:qualifications_qualification_simple_history", args=args)
+        assert_clean_response(clerk_client.get(url), status=404)
+        assert_clean_response(clerk_client.post(url, {"title": "Changed"}), status=404)
+    assert changed_tables(before) == []
+
+
 def test_admin_import_of_an_unclosed_quote_is_refused(clerk_client):
     page = refused_upload(clerk_client, b'ref,title\r\nQ1,"Play\r\n', "q.csv")
 

@@ -12,11 +12,12 @@ from pathlib import Path
 import tablib
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
-from django.http import HttpResponseBadRequest
+from django.http import Http404, HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -198,6 +199,15 @@ def guard_against_stale_edits(form_class: type[forms.ModelForm], obj,
     return guarded
 
 
+def _refuse_malformed_key(model: type[models.Model], value: str) -> None:
+    """Not found, as for a key that names no record, when ``value`` from the address
+    cannot even be a key of ``model`` (history pages would otherwise fail on it)."""
+    try:
+        model._meta.pk.to_python(unquote(value))
+    except ValidationError:
+        raise Http404(f"No {model._meta.verbose_name} has the key “{value}”.") from None
+
+
 class NoRegexLookups:
     """For every model admin: no regular-expression lookups from the query string."""
 
@@ -217,6 +227,7 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
     # table: on tables of hundreds of thousands of rows they are shown when asked for.
     show_facets = admin.ShowFacets.ALLOW
     list_per_page = 50
+    object_history_form_template = "admin/object_history_form.html"
     # An address typed without a scheme is taken to be https.
     formfield_overrides = {models.URLField: {"form_class": forms.URLField, "assume_scheme": "https"}}
 
@@ -242,6 +253,7 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
         return form
 
     def history_view(self, request, object_id, extra_context=None):
+        _refuse_malformed_key(self.model, object_id)
         return allow_library_styles(super().history_view(request, object_id, extra_context))
 
     def export_action(self, request):
@@ -250,6 +262,9 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # simple-history saves what is posted to an old version's page (a revert) after
         # checking only the right to view; saving needs the right to change.
+        _refuse_malformed_key(self.model, object_id)
+        _refuse_malformed_key(
+            getattr(self.model, self.model._meta.simple_history_manager_attribute).model, version_id)
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         request.reverting = True
