@@ -1088,14 +1088,30 @@ def test_history_page_shows_inline_module_changes_on_the_module_link(clerk):
     assert membership.history.latest().history_user == clerk
 
 
-def test_an_old_version_can_be_viewed(clerk):
+def retitled_qualification():
+    """A qualification titled "First title", then "Second title"; and the address of its
+    first version's page, from which it can be reverted."""
     qualification = QualificationFactory(title="First title")
     first = qualification.history.get()
     qualification.title = "Second title"
     qualification.save()
+    return qualification, reverse("admin:qualifications_qualification_simple_history",
+                                  args=[qualification.pk, first.pk])
 
-    response = client_for(clerk).get(reverse(
-        "admin:qualifications_qualification_simple_history", args=[qualification.pk, first.pk]))
+
+def as_drawn(page) -> dict:
+    """What a browser sends from an old version's page: its form, with the stale-edit
+    guard's field as the page's HTML draws it (or without it, if the page leaves it out)."""
+    data = {key: value for key, value in form_data(page).items() if key != "iqf_loaded_at"}
+    data.update(re.findall(r'<input type="hidden" name="(iqf_loaded_at)" value="([^"]*)"',
+                           page.content.decode()))
+    return data
+
+
+def test_an_old_version_can_be_viewed(clerk):
+    _, url = retitled_qualification()
+
+    response = client_for(clerk).get(url)
 
     assert response.status_code == 200
     assert 'value="First title"' in response.content.decode()
@@ -1103,12 +1119,7 @@ def test_an_old_version_can_be_viewed(clerk):
 
 @pytest.mark.parametrize("who", ["Mapper", "Moderator", "Analyst"])
 def test_readers_cannot_revert_or_edit_a_qualification_through_its_history(who):
-    qualification = QualificationFactory(title="First title")
-    first = qualification.history.get()
-    qualification.title = "Second title"
-    qualification.save()
-    url = reverse("admin:qualifications_qualification_simple_history",
-                  args=[qualification.pk, first.pk])
+    qualification, url = retitled_qualification()
     client = client_for(person(who))
     data = {**form_data(client_for(person("Data clerk")).get(url)), "title": "Third title"}
 
@@ -1120,20 +1131,10 @@ def test_readers_cannot_revert_or_edit_a_qualification_through_its_history(who):
 
 
 def test_a_clerk_reverts_a_qualification_to_an_old_version(clerk):
-    qualification = QualificationFactory(title="First title")
-    first = qualification.history.get()
-    qualification.title = "Second title"
-    qualification.save()
-    url = reverse("admin:qualifications_qualification_simple_history",
-                  args=[qualification.pk, first.pk])
+    qualification, url = retitled_qualification()
     client = client_for(clerk)
-    page = client.get(url)
-    # what a browser sends: the stale-edit guard's field as the page draws it
-    data = {key: value for key, value in form_data(page).items() if key != "iqf_loaded_at"}
-    data.update(re.findall(r'<input type="hidden" name="(iqf_loaded_at)" value="([^"]*)"',
-                           page.content.decode()))
 
-    response = client.post(url, data, follow=True)
+    response = client.post(url, as_drawn(client.get(url)), follow=True)
 
     assert response.status_code == 200
     qualification.refresh_from_db()
@@ -1142,14 +1143,9 @@ def test_a_clerk_reverts_a_qualification_to_an_old_version(clerk):
 
 
 def test_a_revert_opened_before_another_save_is_refused(clerk):
-    qualification = QualificationFactory(title="First title")
-    first = qualification.history.get()
-    qualification.title = "Second title"
-    qualification.save()
-    url = reverse("admin:qualifications_qualification_simple_history",
-                  args=[qualification.pk, first.pk])
+    qualification, url = retitled_qualification()
     client = client_for(clerk)
-    data = form_data(client.get(url))
+    data = as_drawn(client.get(url))
     Qualification.objects.filter(pk=qualification.pk).update(
         title="Third title", updated_at=qualification.updated_at + datetime.timedelta(seconds=5))
 

@@ -164,6 +164,8 @@ def test_admin_import_errors_outside_validation_are_numbered_as_the_file_does():
         result.append_row_result(row)
 
     assert [number for number, _ in result.row_errors()] == [3, 5]
+    result.append_error_row(4, {}, [Error(ValueError("broken"))])
+    assert [row.number for row in result.error_rows] == [5]
 
 
 BAD_KEYS = ["abc", "1/change", "9" * 30, "-1", "1.5"]

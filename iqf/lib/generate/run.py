@@ -67,13 +67,12 @@ def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
     return writer.counts
 
 
-def settle() -> str:
+def settle() -> None:
     """After the bulk load: the planner's statistics for every table and, on PostgreSQL,
     the visibility map that lets counts be read from covering indexes alone (what
     autovacuum would otherwise do some time after). VACUUM cannot run inside a
-    transaction, so inside one only the statistics are gathered. Returns the statement."""
+    transaction, so inside one only the statistics are gathered."""
     statement = ("VACUUM (ANALYZE)" if connection.vendor == "postgresql"
                  and not connection.in_atomic_block else "ANALYZE")
     with connection.cursor() as cursor:
         cursor.execute(statement)
-    return statement
