@@ -246,6 +246,8 @@ class QualificationFilter(django_filters.FilterSet):
             return Q(status__in=value)
         if facet == "type":
             return Q(qualification_type__in=value)
+        if self.key_for_any_role:
+            return Q(key_for_a_role=True)
         return Q(pk__in=self.key_links())
 
     def filter_level(self, queryset: QuerySet, name: str, value: list[str]) -> QuerySet:
@@ -274,6 +276,12 @@ class QualificationFilter(django_filters.FilterSet):
     def filter_role(self, queryset: QuerySet, name: str, value: Role) -> QuerySet:
         links = RoleQualification.objects.filter(role=value)
         return queryset.filter(pk__in=links.values("qualification_id"))
+
+    @property
+    def key_for_any_role(self) -> bool:
+        """Whether "key" means key for any role (no role or cluster chosen): then the
+        qualification's own flag says it (``roles.keys``)."""
+        return not self.value("role") and not self.value("cluster")
 
     def key_links(self) -> QuerySet:
         """The ids of the qualifications that count as key: for the chosen role; else for
@@ -336,14 +344,16 @@ class QualificationFilter(django_filters.FilterSet):
     def cells(self) -> list[Cell]:
         """Counts by (level, status, type, key) under every other filter (one query).
 
-        Key-ness is an uncorrelated ``IN`` over the key links (hashed once by the
+        Key for any role is the qualification's own flag; key for the chosen role or
+        clusters, an uncorrelated ``IN`` over their key links (hashed once by the
         database), not a lookup per qualification. Only qualifications that fail at most
         one of the level, status, type and key choices are counted: one failing two of
         them is left out of every facet's tally (each tally sets aside one choice only),
         and leaving it out of the scan spares reading most of the table when two or more
         of those facets are chosen."""
-        key = Case(When(pk__in=self.key_links(), then=Value(True)), default=Value(False),
-                   output_field=BooleanField())
+        key = (F("key_for_a_role") if self.key_for_any_role
+               else Case(When(pk__in=self.key_links(), then=Value(True)), default=Value(False),
+                         output_field=BooleanField()))
         rows = (
             self.filtered(skip=CELL_FACETS).filter(self._near_miss())
             .order_by()

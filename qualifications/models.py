@@ -144,7 +144,11 @@ class Qualification(TimeStampedModel):
     #: transaction of every write to either), so the finder counts and filters regions
     #: from the qualification alone.
     offered_regions = models.BigIntegerField(default=0, editable=False)
-    history = History(excluded_fields=["offered_regions"])
+    #: Key for at least one role (derived from role links by ``roles.keys.refresh``, in the
+    #: transaction of every write to them), so the finder tells key qualifications from
+    #: the qualification alone when no role or cluster narrows what "key" means.
+    key_for_a_role = models.BooleanField(default=False, editable=False)
+    history = History(excluded_fields=["offered_regions", "key_for_a_role"])
 
     objects = QualificationQuerySet.as_manager()
 
@@ -154,10 +158,10 @@ class Qualification(TimeStampedModel):
             # the admin's list and the public lists page through this order
             models.Index(fields=["title", "ref"], name="qualification_title_ref"),
             # The finder's facet counts read only these columns: its filtered sets, its
-            # (level, status, type) counts and its region counts are then read from this
-            # index, not the table.
+            # (level, status, type, key) counts and its region counts are then read from
+            # this index, not the table.
             models.Index(fields=["status", "level", "qualification_type", "awarding_body", "id",
-                                 "offered_regions"],
+                                 "offered_regions", "key_for_a_role"],
                          name="qualification_facets"),
         ]
         default_permissions = DEFAULT_PERMISSIONS

@@ -18,10 +18,8 @@ from django.db.models.lookups import GreaterThan
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from iqf.lib.derived import refresh_column
 from qualifications.models import Offering, Provider, Qualification, Region
-
-#: How many qualification ids one statement names.
-CHUNK = 2_000
 
 
 def mask_of(regions: Iterable[Region]) -> int:
@@ -56,15 +54,8 @@ def refresh(qualification_ids: Iterable[int] | None = None, *,
             offering: type[models.Model] = Offering) -> int:
     """Recompute ``offered_regions`` of the given qualifications (None: of all of them),
     writing only those that change; returns how many did."""
-    derived = derived_mask(offering)
-    stale = qualification.objects.alias(derived=derived).exclude(offered_regions=F("derived"))
-    if qualification_ids is None:
-        return stale.update(offered_regions=derived)
-    ids = sorted(set(qualification_ids))
-    changed = 0
-    for start in range(0, len(ids), CHUNK):
-        changed += stale.filter(pk__in=ids[start:start + CHUNK]).update(offered_regions=derived)
-    return changed
+    return refresh_column(qualification, "offered_regions", derived_mask(offering),
+                          qualification_ids)
 
 
 def offered_by(provider_ids: Iterable[int]) -> set[int]:

@@ -83,7 +83,8 @@ class QualificationResource(BundleResource):
     sheet = "qualifications"
     key_columns = ("ref",)
     extra_columns = ("superseded_by", "last_verified")
-    derived_fields = ("offered_regions",)  # kept by qualifications.regions
+    # kept by qualifications.regions and roles.keys
+    derived_fields = ("offered_regions", "key_for_a_role")
 
     ref = column("ref")
     title = column("title")

@@ -14,6 +14,7 @@ from iqf.lib.resources import (
 )
 from qualifications.models import Qualification
 from qualifications.resources import qualification_lookup
+from roles import keys
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
 from roles.services import scheme_create, unique_slug
 
@@ -180,6 +181,10 @@ class RoleQualificationResource(BundleResource):
         super().before_import(dataset, **kwargs)
         self.roles = self.shared_lookup(Role, role_lookup)
         self.qualifications = self.shared_lookup(Qualification, qualification_lookup)
+        self.linked: set[int] = set()  # the qualifications the sheet names
+
+    def after_write(self, data) -> None:
+        keys.refresh(self.linked)
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.role.title), norm(instance.qualification.ref))
@@ -191,6 +196,7 @@ class RoleQualificationResource(BundleResource):
             instance.role = role
         if qualification:
             instance.qualification = qualification
+            self.linked.add(qualification.pk)
         if reader.has("key") or new:
             instance.is_key = reader.yes_no("key", default=False)
 

@@ -12,6 +12,7 @@ from iqf.lib.generate.reference import Reference
 from iqf.lib.generate.write import Progress, Writer
 from qualifications import regions as offered_regions
 from qualifications.models import AwardingBody, Module, Provider, Qualification
+from roles import keys
 from roles.models import ClusterScheme, Role
 
 
@@ -61,9 +62,11 @@ def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
     with transaction.atomic():
         writer.write()
         # The generated memberships and judgements, summarised for pages and reports,
-        # and the regions the generated offerings put each qualification in.
+        # the regions the generated offerings put each qualification in, and which
+        # qualifications the generated links make key.
         coverage_summary.refresh()
         offered_regions.refresh()
+        keys.refresh()
     return writer.counts
 
 

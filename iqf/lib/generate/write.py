@@ -182,14 +182,16 @@ class Writer:
     def qualifications(self, body_ids: list[int]) -> None:
         world = self.world
         quals = world.quals
-        # Each qualification written with the regions its offerings will put it in, so
-        # that the refresh after the offerings finds nothing to rewrite.
+        # Each qualification written with the regions its offerings will put it in, and
+        # whether a role link will make it key, so that the refreshes after the
+        # offerings and links find nothing to rewrite.
         region_masks = self.reference.region_masks
         offered = [0] * len(quals)
         for p, q, *_ in world.offerings:
             region = world.providers[p].region
             if region is not None:
                 offered[q] |= region_masks[region]
+        key = {q for _, q, is_key in world.role_links if is_key}
 
         def row(index: int) -> Qualification:
             q = quals[index]
@@ -201,6 +203,7 @@ class Writer:
                 notes=q.notes, source=q.source, source_url=q.source_url, status=q.status,
                 superseded_by_id=quals[q.successor].id if q.successor is not None else None,
                 last_verified=q.verified, offered_regions=offered[index],
+                key_for_a_role=index in key,
             )
 
         # successors are current, so they are written (and have ids) before what they replace
