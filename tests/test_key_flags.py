@@ -20,7 +20,11 @@ from tests.factories import QualificationFactory, RoleFactory, RoleQualification
 from tests.pages import form_data
 from tests.test_admin import admin_url, client_for, person
 from tests.test_bundle import write_bundle
-from tests.test_offered_regions import generate_counting_rewrites
+from tests.test_offered_regions import (
+    generate_counting_rewrites,
+    two_sessions,
+    while_another_session_writes,
+)
 from tests.test_pages_qualifications import checkbox_counts, finder, result_titles
 
 pytestmark = pytest.mark.django_db
@@ -128,6 +132,25 @@ def test_deleting_a_role_clears_the_flag_its_links_alone_set():
     role.delete()
 
     assert (stored_key(only_here), stored_key(also_elsewhere)) == (False, True)
+    assert stored_keys() == expected_keys()
+
+
+# -- two sessions at once (PostgreSQL) --------------------------------------------------
+
+
+@two_sessions
+def test_a_key_link_added_while_another_session_removes_the_other_keeps_the_flag():
+    qualification = QualificationFactory()
+    leaving = RoleQualificationFactory(qualification=qualification, is_key=True)
+    joining = RoleFactory()
+
+    while_another_session_writes(
+        lambda: RoleQualification.objects.create(role=joining, qualification=qualification,
+                                                 is_key=True),
+        leaving.delete,
+    )
+
+    assert stored_key(qualification) is True
     assert stored_keys() == expected_keys()
 
 

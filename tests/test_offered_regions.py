@@ -6,6 +6,7 @@ Expected masks are computed here in plain Python from the offering and provider 
 (:func:`expected_masks`), never by the code under test."""
 
 import io
+import threading
 from io import StringIO
 
 import pytest
@@ -377,6 +378,71 @@ def test_a_bundle_updating_a_qualification_keeps_an_offering_added_while_it_ran(
     }))
 
     assert Qualification.objects.get(pk=qualification.pk).title == "New title"
+    assert stored_regions(qualification) == {"london"}
+    assert stored_masks() == expected_masks()
+
+
+# -- two sessions at once (PostgreSQL) --------------------------------------------------
+
+#: How long a session holds its transaction open for the other to run into it.
+HOLD_SECONDS = 2
+
+
+def while_another_session_writes(other_write, write) -> None:
+    """Run ``other_write`` in a transaction on a connection of its own, kept open for
+    HOLD_SECONDS after it wrote, and ``write`` in a transaction here meanwhile. A refresh
+    that waits for the other session's rows ends once that transaction commits."""
+    written, released, failures = threading.Event(), threading.Event(), []
+
+    def other_session():
+        try:
+            with transaction.atomic():
+                other_write()
+                written.set()
+                released.wait(timeout=HOLD_SECONDS)
+        except BaseException as error:  # anything else fails the test, with its cause
+            failures.append(repr(error))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_session)
+    thread.start()
+    try:
+        assert written.wait(timeout=20), failures
+        with transaction.atomic():
+            write()
+    finally:
+        released.set()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert failures == []
+
+
+def two_sessions(test):
+    """For a test of two sessions writing at once: PostgreSQL only, committing for real."""
+    marks = [
+        pytest.mark.postgres,
+        pytest.mark.skipif(connection.vendor != "postgresql",
+                           reason="two sessions writing at once need PostgreSQL; CI runs it there"),
+        pytest.mark.django_db(transaction=True),
+        pytest.mark.usefixtures("migrated_transactional_db"),
+    ]
+    for mark in marks:
+        test = mark(test)
+    return test
+
+
+@two_sessions
+def test_an_offering_added_while_another_in_the_region_goes_keeps_the_region():
+    qualification = QualificationFactory()
+    leaving = OfferingFactory(qualification=qualification, provider=provider_in("london"))
+    joining = provider_in("london")
+
+    while_another_session_writes(
+        lambda: Offering.objects.create(qualification=qualification, provider=joining),
+        leaving.delete,
+    )
+
     assert stored_regions(qualification) == {"london"}
     assert stored_masks() == expected_masks()
 

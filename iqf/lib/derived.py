@@ -2,22 +2,31 @@
 
 from collections.abc import Iterable
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Expression, F
 
 #: How many ids one statement names.
 CHUNK = 2_000
 
 
+@transaction.atomic
 def refresh_column(model: type[models.Model], column: str, derived: Expression,
                    ids: Iterable[int] | None = None) -> int:
     """Set ``column`` to ``derived`` on the rows of ``model`` with the given ids (None: on
-    every row), writing only the rows where they differ; returns how many were written."""
+    every row), writing only the rows where they differ; returns how many were written.
+
+    With ids, the rows are locked first, in id order, so that refreshers of the same rows
+    take turns: a refresh that writes nothing still holds its rows until it commits, and
+    the one waiting then derives the column again from what the first one committed (on
+    PostgreSQL each statement reads afresh). Without the lock, a session adding a key link
+    (which finds the flag already set, so writes nothing) and one removing the other key
+    link (which cannot see the new one yet, so clears the flag) would leave it cleared."""
     stale = model.objects.alias(derived=derived).exclude(**{column: F("derived")})
     if ids is None:
         return stale.update(**{column: derived})
     ids = sorted(set(ids))
-    changed = 0
-    for start in range(0, len(ids), CHUNK):
-        changed += stale.filter(pk__in=ids[start:start + CHUNK]).update(**{column: derived})
-    return changed
+    chunks = [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
+    for chunk in chunks:
+        list(model.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+             .values_list("pk", flat=True))
+    return sum(stale.filter(pk__in=chunk).update(**{column: derived}) for chunk in chunks)
