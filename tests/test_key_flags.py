@@ -314,7 +314,8 @@ def linked():
 
 
 def test_finder_key_only_lists_the_qualifications_key_for_some_role(client, linked):
-    expected = sorted(q.title for q in Qualification.objects.all() if expected_keys()[q.pk])
+    key = expected_keys()
+    expected = sorted(q.title for q in Qualification.objects.all() if key[q.pk])
 
     response = finder(client, "key=yes")
 
