@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 
 from commoncore.models import Area, Attribute, QualificationCoverage
+from iqf.lib.derived import lock_rows
 from qualifications.models import Qualification, QualificationModule
 
 #: Above this many qualifications a refresh rebuilds the whole summary: one pass over
@@ -107,10 +108,7 @@ def refresh(qualification_ids: Iterable[int] | None = None) -> None:
         if len(ids) <= FULL_REFRESH_ABOVE:
             # Refreshers of the same qualifications take turns, so that each one's
             # DELETE sees the rows the other inserted.
-            list(Qualification.objects.select_for_update().filter(pk__in=ids)
-                 .order_by("pk").values_list("pk", flat=True))
-            for start in range(0, len(ids), CHUNK):
-                chunk = ids[start:start + CHUNK]
+            for chunk in lock_rows(Qualification, ids):
                 _rebuild("{q} IN (" + ", ".join(["%s"] * len(chunk)) + ")", chunk)
             return
     _rebuild()

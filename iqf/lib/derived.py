@@ -24,9 +24,18 @@ def refresh_column(model: type[models.Model], column: str, derived: Expression,
     stale = model.objects.alias(derived=derived).exclude(**{column: F("derived")})
     if ids is None:
         return stale.update(**{column: derived})
-    ids = sorted(set(ids))
-    chunks = [ids[start:start + CHUNK] for start in range(0, len(ids), CHUNK)]
+    chunks = lock_rows(model, ids)
+    return sum(stale.filter(pk__in=chunk).update(**{column: derived}) for chunk in chunks)
+
+
+def lock_rows(model: type[models.Model], ids: Iterable[int]) -> list[list[int]]:
+    """Lock the rows of ``model`` with the given ids until the transaction ends, in id
+    order (so that two lockers of overlapping rows cannot deadlock); returns the ids,
+    sorted and in chunks of CHUNK for the statements that follow. Call it inside a
+    transaction."""
+    ordered = sorted(set(ids))
+    chunks = [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
     for chunk in chunks:
         list(model.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
              .values_list("pk", flat=True))
-    return sum(stale.filter(pk__in=chunk).update(**{column: derived}) for chunk in chunks)
+    return chunks
