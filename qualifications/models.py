@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
 
+from iqf.lib.derived import stored_fields
 from iqf.lib.history import History
 from iqf.lib.levels import level_check, level_field
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
@@ -148,7 +149,9 @@ class Qualification(TimeStampedModel):
     #: transaction of every write to them), so the finder tells key qualifications from
     #: the qualification alone when no role or cluster narrows what "key" means.
     key_for_a_role = models.BooleanField(default=False, editable=False)
-    history = History(excluded_fields=["offered_regions", "key_for_a_role"])
+    #: Written only by their refreshes: a save of an existing row leaves them alone.
+    DERIVED_FIELDS = ("offered_regions", "key_for_a_role")
+    history = History(excluded_fields=list(DERIVED_FIELDS))
 
     objects = QualificationQuerySet.as_manager()
 
@@ -205,6 +208,12 @@ class Qualification(TimeStampedModel):
     def save(self, *args, **kwargs):
         # The duplicate check compares this derived key; keep it in step with the title.
         self.title_key = title_key(self.title, self.awarding_body.name if self.awarding_body else "")
+        # An existing row is saved without its derived columns, which a refresh may have
+        # changed since it was read (an instance built rather than read, such as a
+        # version from history, is saved whole, and then refreshed).
+        if (not args and not self._state.adding and kwargs.get("update_fields") is None
+                and not kwargs.get("force_insert")):
+            kwargs["update_fields"] = stored_fields(self, self.DERIVED_FIELDS)
         super().save(*args, **kwargs)
 
     @property

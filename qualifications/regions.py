@@ -3,10 +3,12 @@
 A qualification is offered in a region when a provider of that region, not archived,
 offers it. The finder counts and filters qualifications by region on every page, so each
 qualification carries its regions as one integer: the sum of their ``Region.mask``. The
-integer is derived: every write to an offering, a provider or a qualification refreshes
-it for the qualifications concerned, in the same transaction (the signal handlers below
-for rows saved one by one; imports and the generator, which write in bulk, call
-:func:`refresh` once for all their rows). ``manage.py refresh_coverage`` rebuilds it whole.
+integer is derived: every write to an offering or a provider refreshes it for the
+qualifications concerned, in the same transaction (the signal handlers below for rows
+saved one by one; imports and the generator, which write in bulk, call :func:`refresh`
+once for all their rows). A save of an existing qualification leaves the integer alone
+(``Qualification.save``); one that writes it is refreshed after. ``manage.py
+refresh_coverage`` rebuilds it whole.
 """
 
 from collections.abc import Iterable
@@ -80,7 +82,9 @@ def _provider_saved(sender, instance: Provider, created: bool, **kwargs) -> None
 
 
 @receiver(post_save, sender=Qualification, dispatch_uid="iqf-regions-qualification-saved")
-def _qualification_saved(sender, instance: Qualification, created: bool, **kwargs) -> None:
-    # A save writes the integer it read, which a concurrent write may have outdated.
-    if not created:
+def _qualification_saved(sender, instance: Qualification, created: bool,
+                         update_fields=None, **kwargs) -> None:
+    # A save that wrote the mask wrote what it read, which a concurrent write may have
+    # outdated (an existing row is saved without it: Qualification.save).
+    if not created and (update_fields is None or "offered_regions" in update_fields):
         refresh([instance.pk])

@@ -84,7 +84,7 @@ class QualificationResource(BundleResource):
     key_columns = ("ref",)
     extra_columns = ("superseded_by", "last_verified")
     # kept by qualifications.regions and roles.keys
-    derived_fields = ("offered_regions", "key_for_a_role")
+    derived_fields = Qualification.DERIVED_FIELDS
 
     ref = column("ref")
     title = column("title")

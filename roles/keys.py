@@ -3,10 +3,12 @@
 A qualification is key for a role when its link to the role says so; the finder's key
 facet, with no role or cluster chosen, asks whether it is key for any role, on every
 page and for every result. The answer is kept on the qualification as a flag, derived:
-every write to a role link, or to a qualification, refreshes it for the qualifications
-concerned, in the same transaction (the signal handlers below for rows saved one by one;
-imports and the generator, which write in bulk, refresh once for all their rows or write
-the flag with the qualification). ``manage.py refresh_coverage`` rebuilds it whole.
+every write to a role link refreshes it for the qualifications concerned, in the same
+transaction (the signal handlers below for rows saved one by one; imports and the
+generator, which write in bulk, refresh once for all their rows or write the flag with
+the qualification). A save of an existing qualification leaves the flag alone
+(``Qualification.save``); one that writes it is refreshed after. ``manage.py
+refresh_coverage`` rebuilds it whole.
 """
 
 from collections.abc import Iterable
@@ -52,7 +54,9 @@ def _link_written(sender, instance: RoleQualification, **kwargs) -> None:
 
 
 @receiver(post_save, sender=Qualification, dispatch_uid="iqf-keys-qualification-saved")
-def _qualification_saved(sender, instance: Qualification, created: bool, **kwargs) -> None:
-    # A save writes the flag it read, which a concurrent write may have outdated.
-    if not created:
+def _qualification_saved(sender, instance: Qualification, created: bool,
+                         update_fields=None, **kwargs) -> None:
+    # A save that wrote the flag wrote what it read, which a concurrent write may have
+    # outdated (an existing row is saved without it: Qualification.save).
+    if not created and (update_fields is None or "key_for_a_role" in update_fields):
         refresh([instance.pk])

@@ -10,6 +10,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from iqf.bundle import BundleError, bundle_import
 from qualifications.models import Qualification
@@ -107,6 +109,47 @@ def test_saving_a_qualification_read_before_a_key_link_was_added_keeps_the_flag(
     stale.save()
 
     assert Qualification.objects.get(pk=qualification.pk).title == "New title"
+    assert stored_key(qualification) is True
+
+
+def test_saving_a_qualification_leaves_its_derived_columns_to_their_refreshes():
+    qualification = QualificationFactory(title="Old title")
+    RoleQualificationFactory(qualification=qualification, is_key=True)
+    read = Qualification.objects.get(pk=qualification.pk)
+    read.title = "New title"
+
+    with CaptureQueriesContext(connection) as queries:
+        read.save()
+
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("UPDATE")]
+    assert len(writes) == 1 and "title" in writes[0]
+    assert "key_for_a_role" not in writes[0] and "offered_regions" not in writes[0]
+    assert not any("FOR UPDATE" in q["sql"] for q in queries)  # no refresh to lock for
+    assert Qualification.objects.get(pk=qualification.pk).title == "New title"
+    assert stored_keys() == expected_keys()
+
+
+def test_a_save_that_names_the_flag_is_refreshed_after():
+    qualification = QualificationFactory()
+    RoleQualificationFactory(qualification=qualification, is_key=True)
+    wrong = Qualification.objects.get(pk=qualification.pk)
+    wrong.key_for_a_role = False
+
+    wrong.save(update_fields=["key_for_a_role"])
+
+    assert stored_key(qualification) is True
+
+
+def test_a_qualification_read_with_deferred_fields_saves_what_was_read():
+    qualification = QualificationFactory(title="Old title", notes="Kept")
+    RoleQualificationFactory(qualification=qualification, is_key=True)
+    partial = Qualification.objects.only("title", "awarding_body").get(pk=qualification.pk)
+    partial.title = "New title"
+
+    partial.save()
+
+    saved = Qualification.objects.get(pk=qualification.pk)
+    assert (saved.title, saved.notes) == ("New title", "Kept")
     assert stored_key(qualification) is True
 
 

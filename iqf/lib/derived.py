@@ -39,3 +39,13 @@ def lock_rows(model: type[models.Model], ids: Iterable[int]) -> list[list[int]]:
         list(model.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
              .values_list("pk", flat=True))
     return chunks
+
+
+def stored_fields(instance: models.Model, derived: Iterable[str]) -> list[str]:
+    """The fields a save of the existing row ``instance`` writes when it is to leave the
+    ``derived`` columns alone: every loaded concrete field but the primary key and those.
+    A row read before a refresh holds the derived values as they were; writing them back
+    would undo the refresh, and only the refresh may change them."""
+    skipped = set(derived) | instance.get_deferred_fields()
+    return [f.name for f in instance._meta.concrete_fields
+            if not f.primary_key and f.name not in skipped and f.attname not in skipped]
