@@ -31,6 +31,7 @@ from django.utils.safestring import mark_safe
 from commoncore import coverage
 from commoncore.coverage import AreaInfo, Mode
 from commoncore.models import Framework, QualificationCoverage
+from iqf.lib.idset import InIds
 from iqf.lib.levels import Level, level_code, parse_level
 from qualifications import regions
 from qualifications.models import (
@@ -174,6 +175,7 @@ class QualificationFilter(django_filters.FilterSet):
             data = data.copy()
             data.setlist("status", [DEFAULT_STATUS])
         super().__init__(data, queryset, **kwargs)
+        self._search_matches: dict[tuple[str, ...], InIds] = {}
         raw = self.data
         # Schemes and frameworks are a handful of rows: one query each, reused below.
         self.schemes = list(ClusterScheme.objects.order_by("-is_default", "name"))
@@ -225,17 +227,28 @@ class QualificationFilter(django_filters.FilterSet):
         return queryset
 
     def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
-        # Every word must appear in the title, the reference or a module's title. The
-        # module match is an uncorrelated IN: the database finds the matching modules once
-        # instead of searching each qualification's modules row by row.
-        for term in value.split()[:MAX_SEARCH_TERMS]:
-            in_module = QualificationModule.objects.filter(
-                module__title__icontains=term,
-            ).values("qualification_id")
-            queryset = queryset.filter(
-                Q(title__icontains=term) | Q(ref__icontains=term) | Q(pk__in=in_module)
-            )
-        return queryset
+        terms = value.split()[:MAX_SEARCH_TERMS]
+        if not terms:
+            return queryset
+        return queryset.filter(self.search_matches(tuple(terms)))
+
+    def search_matches(self, terms: tuple[str, ...]) -> InIds:
+        """The condition of being one of the qualifications in which every term appears in the title, the
+        reference or a module's title: one query, made once for the results and all the
+        facet counts, which then name the ids rather than search again each. Each term's
+        matches are a union of two lookups the trigram indexes serve on PostgreSQL
+        (qualifications 0008), not one condition OR-ed over every qualification."""
+        found = self._search_matches.get(terms)
+        if found is None:
+            matches = Qualification.objects.order_by()
+            for term in terms:
+                named = Qualification.objects.order_by().filter(
+                    Q(title__icontains=term) | Q(ref__icontains=term)).values("pk")
+                in_module = QualificationModule.objects.order_by().filter(
+                    module__title__icontains=term).values("qualification_id")
+                matches = matches.filter(pk__in=named.union(in_module))
+            found = self._search_matches[terms] = InIds("pk", matches.values_list("pk", flat=True))
+        return found
 
     def _passes(self, facet: str, value) -> Q:
         """What the chosen ``value`` of one of CELL_FACETS asks of a qualification: its
