@@ -14,7 +14,8 @@ from iqf.bench.server import wrk_path
 from iqf.bench.targets import ADMIN_CHANGELISTS
 
 PAGE_TYPES = {"home", "clusters", "cluster", "role", "qualification", "module", "finder (two facets)",
-              "role move", "providers", "common core", "reports index"}
+              "finder (no filter)", "finder (search)", "role move", "providers", "common core",
+              "reports index"}
 
 
 @pytest.fixture

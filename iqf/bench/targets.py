@@ -40,6 +40,10 @@ def page_targets() -> list[Target]:
            .annotate(n=Count("pk")).order_by("-n").first())
     type_name = QualificationType.objects.get(pk=top["qualification_type"]).name
     finder = urlencode({"level": level_code(top["level"]), "type": type_name})
+    # a search for a word someone looking for that qualification would type: the rarest
+    # word of four letters or more in its title (a word in most titles is no search)
+    words = {w for w in qualification.title.split() if len(w) >= 4} or set(qualification.title.split())
+    word = min(sorted(words), key=lambda w: Qualification.objects.filter(title__icontains=w).count())
     return [
         Target("page", "home", "/"),
         Target("page", "clusters", "/clusters/"),
@@ -48,6 +52,8 @@ def page_targets() -> list[Target]:
         Target("page", "qualification", f"/qualifications/{quote(qualification.ref)}/"),
         Target("page", "module", f"/modules/{quote(module.ref)}/"),
         Target("page", "finder (two facets)", f"/qualifications/?{finder}"),
+        Target("page", "finder (no filter)", "/qualifications/"),
+        Target("page", "finder (search)", f"/qualifications/?{urlencode({'q': word})}"),
         Target("page", "role move", f"/role-move/?from={start.slug}&to={role.slug}"),
         Target("page", "providers", "/providers/"),
         Target("page", "common core", "/common-core/"),
