@@ -11,7 +11,7 @@ import tablib
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.db import connection, transaction
 from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -1562,3 +1562,25 @@ def test_imported_rows_never_take_the_id_of_a_deleted_row(tmp_path):
     bundle_import(path=write_bundle(tmp_path / "b", {"qualifications": qualification_rows(2)}))
 
     assert min(Qualification.objects.values_list("pk", flat=True)) > gone_id
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_large_sheet_renews_its_table_statistics_before_the_refreshes_read_it(tmp_path, monkeypatch):
+    from iqf.lib import resources
+
+    monkeypatch.setattr(resources, "ANALYZE_ABOVE", 3)
+    rows = [["ref", "title"]] + [[f"Q-STAT-{n}", f"Award {n}"] for n in range(5)]
+
+    def estimated(table: str) -> float:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            return cursor.fetchone()[0]
+
+    before = estimated("qualifications_qualification")
+    bundle_import(path=write_bundle(tmp_path / "big", {"qualifications": rows}))
+    after_large = estimated("qualifications_qualification")
+    bundle_import(path=write_bundle(tmp_path / "small", {"qualifications": rows[:3]}))
+
+    assert before <= 0  # never analysed, or analysed empty
+    assert after_large == Qualification.objects.count() == 5  # the import's own rows counted
+    assert estimated("qualifications_qualification") == after_large  # nothing written: not renewed

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxLengthValidator
-from django.db import models
+from django.db import connections, models, router
 from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
 from django.db.models.signals import post_init, pre_init
@@ -283,6 +283,24 @@ def _short_norm(text: str) -> str:
     return _text_of(text).casefold()
 
 
+#: A sheet writing at least this many rows has its table's statistics renewed at once.
+ANALYZE_ABOVE = 1_000
+
+
+def analyze(model: type[models.Model]) -> None:
+    """Renew the planner's statistics of ``model``'s table, inside the import's transaction
+    (PostgreSQL counts the transaction's own rows). The statements that follow in the same
+    transaction (the refreshes of derived columns and of the coverage summary) are planned
+    from those statistics; without this they are planned from the table as it was before
+    the import, and a table last analysed empty (a new database, or one an import was
+    rolled back from) gets a join re-read in full for each of its rows: at K=10 an import
+    that takes 17 s took over 6 minutes that way. SQLite's planner does without."""
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 class SpreadsheetResult(Result):
     """django-import-export's result of an admin import, numbering rows as the file does
     (the header is row 1), as every message of an import names them."""
@@ -440,6 +458,8 @@ class BundleResource(resources.ModelResource):
         create_with_history(created, user=self.history_user, reason=self.change_reason)
         update_with_history(updated, self.fields_to_update(), user=self.history_user,
                             reason=self.change_reason)
+        if len(created) + len(updated) >= ANALYZE_ABOVE:
+            analyze(self._meta.model)
         self.after_write(data)
         return len(created), len(updated), unchanged
 
