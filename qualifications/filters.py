@@ -233,11 +233,11 @@ class QualificationFilter(django_filters.FilterSet):
         return queryset.filter(self.search_matches(tuple(terms)))
 
     def search_matches(self, terms: tuple[str, ...]) -> InIds:
-        """The condition of being one of the qualifications in which every term appears in the title, the
-        reference or a module's title: one query, made once for the results and all the
-        facet counts, which then name the ids rather than search again each. Each term's
-        matches are a union of two lookups the trigram indexes serve on PostgreSQL
-        (qualifications 0008), not one condition OR-ed over every qualification."""
+        """Being one of the qualifications in which every term appears in the title, the
+        reference or a module's title. Their ids are found in one query, made once for the
+        results and all the facet counts, which then name the ids rather than search again
+        each. Each term's matches are a union of two lookups the trigram indexes serve on
+        PostgreSQL (qualifications 0008), not one condition OR-ed over every qualification."""
         found = self._search_matches.get(terms)
         if found is None:
             matches = Qualification.objects.order_by()

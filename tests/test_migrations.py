@@ -18,8 +18,8 @@ pytestmark = pytest.mark.usefixtures("migrated_transactional_db")
 @contextmanager
 def before_migration(app: str, name: str) -> Iterator:
     """Migrate back to just before ``app``'s migration ``name`` and give the models as
-    they were; on leaving, migrate everything forward again (``migrate_forward``
-    applies what is still missing)."""
+    they were; on leaving, migrate everything forward again (nothing is left to do when
+    the test has called ``migrate_forward`` itself)."""
     executor = MigrationExecutor(connection)
     graph = executor.loader.graph
     target = next(parent for parent in graph.node_map[(app, name)].parents
@@ -28,8 +28,7 @@ def before_migration(app: str, name: str) -> Iterator:
     try:
         yield state.apps
     finally:
-        forward = MigrationExecutor(connection)
-        forward.migrate(forward.loader.graph.leaf_nodes())
+        migrate_forward()
 
 
 def migrate_forward() -> None:
