@@ -78,6 +78,19 @@ def admin_url(label: str, view: str, *args) -> str:
     return reverse(f"admin:{app_label}_{model_name}_{view}", args=args)
 
 
+def admin_import(client: Client, label: str, rows: str):
+    """Upload a CSV file on the model's admin import page and confirm the preview."""
+    form = client.get(admin_url(label, "import")).context["form"]
+    choice = next(value for value, title in form.fields["format"].choices if title == "csv")
+    upload = io.BytesIO(rows.encode())
+    upload.name = "sheet.csv"
+    preview = client.post(admin_url(label, "import"),
+                          {"format": choice, "resource": "0", "import_file": upload})
+    assert preview.context["confirm_form"] is not None, "the preview refused the file"
+    return client.post(admin_url(label, "process_import"), preview.context["confirm_form"].initial,
+                       follow=True)
+
+
 def measured_get(client: Client, url: str):
     """The response to GET ``url`` and the number of queries it took."""
     with CaptureQueriesContext(connection) as queries:

@@ -28,6 +28,7 @@ from qualifications.models import (
 from qualifications.services import likely_duplicates_of_qualification
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster
 from tests.factories import QualificationFactory, UserFactory
+from tests.test_admin import admin_import, client_for, person
 
 pytestmark = pytest.mark.django_db
 
@@ -1564,6 +1565,21 @@ def test_imported_rows_never_take_the_id_of_a_deleted_row(tmp_path):
     assert min(Qualification.objects.values_list("pk", flat=True)) > gone_id
 
 
+def estimated(table: str) -> float:
+    """PostgreSQL's estimate of the table's rows, as its last ANALYZE left it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def analysed_empty(table: str) -> float:
+    """Analyse the (empty) table, as a new database's is, and give its estimate. Another
+    test's ANALYZE would otherwise linger: the estimate outlives a rolled-back transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+    return estimated(table)
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
 def test_a_large_sheet_renews_its_table_statistics_before_the_refreshes_read_it(tmp_path, monkeypatch):
     from iqf.lib import resources
@@ -1571,14 +1587,7 @@ def test_a_large_sheet_renews_its_table_statistics_before_the_refreshes_read_it(
     monkeypatch.setattr(resources, "ANALYZE_ABOVE", 3)
     rows = [["ref", "title"]] + [[f"Q-STAT-{n}", f"Award {n}"] for n in range(5)]
 
-    def estimated(table: str) -> float:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
-            return cursor.fetchone()[0]
-
-    with connection.cursor() as cursor:  # start from a table analysed empty, as a new one
-        cursor.execute("ANALYZE qualifications_qualification")
-    before = estimated("qualifications_qualification")
+    before = analysed_empty("qualifications_qualification")
     bundle_import(path=write_bundle(tmp_path / "big", {"qualifications": rows}))
     after_large = estimated("qualifications_qualification")
     bundle_import(path=write_bundle(tmp_path / "small", {"qualifications": rows[:3]}))
@@ -1586,3 +1595,21 @@ def test_a_large_sheet_renews_its_table_statistics_before_the_refreshes_read_it(
     assert before == 0
     assert after_large == Qualification.objects.count() == 5  # the import's own rows counted
     assert estimated("qualifications_qualification") == after_large  # nothing written: not renewed
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
+def test_a_large_admin_upload_renews_its_table_statistics_too(monkeypatch):
+    from iqf.lib import resources
+
+    monkeypatch.setattr(resources, "ANALYZE_ABOVE", 3)
+    clerk = client_for(person("Data clerk"))
+    rows = "ref,title\r\n" + "".join(f"Q-ADM-{n},Award {n}\r\n" for n in range(5))
+
+    before = analysed_empty("qualifications_qualification")
+    admin_import(clerk, "qualifications.qualification", rows)
+    after_large = estimated("qualifications_qualification")
+    admin_import(clerk, "qualifications.qualification", "ref,title\r\nQ-ADM-9,Award 9\r\n")
+
+    assert before == 0
+    assert after_large == Qualification.objects.count() - 1 == 5
+    assert estimated("qualifications_qualification") == after_large  # one row: not renewed

@@ -5,14 +5,12 @@ providers say, ``refresh`` repairs it, regions get their bits, and the finder fi
 Expected masks are computed here in plain Python from the offering and provider rows
 (:func:`expected_masks`), never by the code under test."""
 
-import io
 import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
-from django.test import Client
 
 from iqf.bundle import BundleError, bundle_import
 from qualifications import regions
@@ -20,7 +18,7 @@ from qualifications.models import Offering, Provider, Qualification, Region
 from qualifications.resources import QualificationResource
 from tests.factories import OfferingFactory, ProviderFactory, QualificationFactory, RegionFactory
 from tests.pages import form_data
-from tests.test_admin import admin_url, client_for, messages_of, person, run_action
+from tests.test_admin import admin_import, admin_url, client_for, messages_of, person, run_action
 from tests.test_bundle import write_bundle
 from tests.test_pages_qualifications import checkbox_counts, finder, result_titles
 
@@ -266,19 +264,6 @@ def test_removing_an_offering_on_the_qualification_page_takes_its_region_off(cle
     assert not qualification.offerings.exists()
     assert stored_regions(qualification) == set()
     assert stored_masks() == expected_masks()
-
-
-def admin_import(client: Client, label: str, rows: str):
-    """Upload a CSV file on the model's admin import page and confirm the preview."""
-    form = client.get(admin_url(label, "import")).context["form"]
-    choice = next(value for value, title in form.fields["format"].choices if title == "csv")
-    upload = io.BytesIO(rows.encode())
-    upload.name = "sheet.csv"
-    preview = client.post(admin_url(label, "import"),
-                          {"format": choice, "resource": "0", "import_file": upload})
-    assert preview.context["confirm_form"] is not None, "the preview refused the file"
-    return client.post(admin_url(label, "process_import"), preview.context["confirm_form"].initial,
-                       follow=True)
 
 
 def test_admin_import_of_providers_moving_one_moves_its_region(clerk):

@@ -21,7 +21,7 @@ from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
-from import_export.results import Result
+from import_export.results import Result, RowResult
 
 from iqf.lib.bulk import create_with_history, update_with_history
 from iqf.lib.levels import level_code, parse_level
@@ -488,6 +488,10 @@ class BundleResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         if not (result.has_errors() or result.has_validation_errors()):
+            written = (result.totals[RowResult.IMPORT_TYPE_NEW]
+                       + result.totals[RowResult.IMPORT_TYPE_UPDATE])
+            if written >= ANALYZE_ABOVE:
+                analyze(self._meta.model)
             self.after_write(dataset)
 
     def after_write(self, data) -> None:
