@@ -50,6 +50,7 @@ SORTS = [("title", "Title"), ("level", "Level, lowest first")]
 MAX_SEARCH_TERMS = 10
 TOP_CLUSTERS = 10  # cluster facet: the clusters with the most results, then "browse all"
 CELL_FACETS = ("level", "status", "type", "key")  # counted together, from one grouped query
+UNCOUNTED = ("page", "sort")  # choices the facet counts do not depend on
 
 
 def _invalid(what: str) -> dict[str, str]:
@@ -348,6 +349,11 @@ class QualificationFilter(django_filters.FilterSet):
         ]
         self.count = self._tally(cells, "count").get("count", 0) if valid else 0
         return [f if f.name not in errors else _with_error(f, errors[f.name]) for f in facets]
+
+    def counting_key(self) -> tuple:
+        """What the facet counts depend on: every choice but the page and the order."""
+        return tuple(sorted((name, tuple(values)) for name, values in self.data.lists()
+                            if name not in UNCOUNTED))
 
     def _chosen(self, name: str) -> list[str]:
         return self.data.getlist(name)

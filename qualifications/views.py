@@ -18,7 +18,7 @@ from django.views.decorators.http import require_safe
 
 from commoncore import coverage
 from commoncore.models import Framework
-from iqf.lib.pagecache import cached_page
+from iqf.lib.pagecache import cached_page, remembered
 from qualifications import selectors
 from qualifications.filters import Facet, ProviderFilter, QualificationFilter
 from qualifications.models import Module, Qualification
@@ -163,7 +163,12 @@ def finder(request: HttpRequest) -> HttpResponse:
         number = page_number(request.GET.get("page"))
     except ValueError as error:
         page_error = str(error)
-    facets = filters.facets()
+    if filters.is_valid():
+        # The counts are the same on every page and in every order: counted once a change.
+        facets, filters.count = remembered(
+            "finder-facets", filters.counting_key(), lambda: (filters.facets(), filters.count))
+    else:
+        facets = filters.facets()
     context = {
         "filters": filters, "facets": {f.name: f for f in facets},
         "errors": _errors(filters.form.errors, page_error),

@@ -176,7 +176,7 @@ def test_cached_pages_are_the_rendered_pages(new_page, world, settings):
             assert page.content() == rendered, url
             assert axe_violations(page) == [], url
         assert kept >= len(PAGE_TYPES) - 2
-        assert len(pages._cache) == kept
+        assert sum(":page:" in key for key in pages._cache) == kept  # beside the finder's counts
         page.goto("/qualifications/?level=3&type=VRQ")
         page.get_by_label(re.compile(r"^Level 2 \(")).check()
         page.get_by_role("button", name="Apply filters").click()

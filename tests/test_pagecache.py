@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from iqf.lib.pagecache import changes_content
 from qualifications import services as qualification_services
 from qualifications.models import Qualification, QualificationType
+from qualifications.views import PER_PAGE
 from tests.factories import (
     ClusterFactory,
     ClusterSchemeFactory,
@@ -27,6 +28,7 @@ from tests.factories import (
     RoleQualificationFactory,
     UserFactory,
 )
+from tests.test_pages_qualifications import checkbox_counts, result_titles
 
 
 @pytest.fixture(autouse=True)
@@ -230,6 +232,56 @@ def test_every_public_page_type_is_kept(client):
         status, first, _ = get(client, url)
         assert status == 200, url
         assert get(client, url) == (200, first, 1), url
+
+
+def counted(client, url: str) -> tuple[dict[str, int], list[str], int]:
+    """The finder's level counts, its result titles and how many of its queries counted
+    qualifications (as the level, awarding body and region facets do)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    counting = sum('COUNT("qualifications_qualification"."id")' in query["sql"]
+                   for query in queries.captured_queries)
+    return checkbox_counts(response, "level"), result_titles(response), counting
+
+
+def test_every_page_and_order_of_a_search_shares_its_facet_counts(client):
+    QualificationFactory.create_batch(PER_PAGE + 5, level=3)
+    QualificationFactory.create_batch(3, level=2)
+    QualificationFactory(level=2, withdrawn=True)
+
+    first_counts, first_titles, first_counting = counted(client, "/qualifications/?level=3")
+    counts, titles, counting = counted(client, "/qualifications/?level=3&page=2&sort=level")
+    other_counts, _, other_counting = counted(client, "/qualifications/?level=2")
+
+    current = Qualification.objects.filter(status=Qualification.Status.CURRENT)
+    expected = {str(level): current.filter(level=level).count() for level in (2, 3)}
+    assert {k: first_counts[k] for k in expected} == expected == {k: counts[k] for k in expected}
+    assert first_counting > 0 and other_counting > 0  # a new search is counted
+    assert counting == 0  # its next page, in another order, is not
+    assert len(titles) == 5 and not set(titles) & set(first_titles)
+    assert other_counts == first_counts  # level counts set the level choice aside
+
+
+def test_facet_counts_are_counted_again_once_the_content_changes(client):
+    QualificationFactory.create_batch(PER_PAGE + 1, level=3)
+    QualificationFactory(level=2)
+    before, _, _ = counted(client, "/qualifications/?level=3")
+
+    QualificationFactory(level=2)
+    after, _, counting = counted(client, "/qualifications/?level=3&page=2")
+
+    assert before["2"] == 1
+    assert after["2"] == Qualification.objects.filter(level=2).count() == 2
+    assert counting > 0
+
+
+def test_facet_counts_are_counted_for_every_page_when_the_cache_is_off(client, settings):
+    settings.PAGE_CACHE = False
+    QualificationFactory.create_batch(PER_PAGE + 1, level=3)
+    counted(client, "/qualifications/?level=3")
+    _, _, counting = counted(client, "/qualifications/?level=3&page=2")
+    assert counting > 0
 
 
 def test_downloads_are_not_kept(client):

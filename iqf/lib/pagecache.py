@@ -16,6 +16,10 @@ it is asked for after a change.
 The cache is per process (``PAGE_CACHE`` in settings); entries also expire after
 ``PAGE_CACHE_SECONDS`` as a bound on what a lost increment (a process killed between its
 commit and the increment) could leave stale.
+
+Parts that many pages share (the finder's facet counts, the same for every page and order
+of one search) are kept the same way by :func:`remembered`, so that the next page of a
+search costs its own rows only.
 """
 
 import hashlib
@@ -140,3 +144,22 @@ def cached_page(view):
         return response
 
     return serve
+
+
+def remembered(name: str, parts, compute):
+    """What ``compute()`` gives, kept in the page cache under the content version and
+    ``parts`` (a value whose ``repr`` names it) while the content is unchanged, on the
+    same terms as a page: read the counter first, so a value kept under a version is at
+    least as new as that version."""
+    if not settings.PAGE_CACHE:
+        return compute()
+    version = content_version()
+    if version is None:
+        return compute()
+    cache = caches["pages"]
+    key = f"{name}:{version}:{hashlib.sha256(repr(parts).encode()).hexdigest()}"
+    kept = cache.get(key)
+    if kept is None:
+        kept = compute()
+        cache.set(key, kept)
+    return kept
