@@ -20,7 +20,7 @@ from commoncore import coverage
 from commoncore.models import Framework
 from iqf.lib.pagecache import cached_page, remembered
 from qualifications import selectors
-from qualifications.filters import Facet, ProviderFilter, QualificationFilter
+from qualifications.filters import UNCOUNTED, Facet, ProviderFilter, QualificationFilter
 from qualifications.models import Module, Qualification
 
 PER_PAGE = 20
@@ -197,7 +197,7 @@ def finder(request: HttpRequest) -> HttpResponse:
         "total_areas": len(filters.areas), "chosen": _chosen(request, facets),
         "hidden_by_status": sum(option.count or 0 for option in context["facets"]["status"].options
                                 if not option.selected) if not page.paginator.count else 0,
-        "filtered": any(name != "sort" for name in request.GET if request.GET.get(name)),
+        "filtered": any(name not in UNCOUNTED for name in request.GET if request.GET.get(name)),
     })
     return render(request, "qualifications/finder.html", context)
 

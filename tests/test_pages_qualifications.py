@@ -821,6 +821,15 @@ def test_filters_survive_pagination(client):
     assert any("page=2" in h and "level=3" in h for h in hrefs(last))  # previous page
 
 
+def test_paging_or_sorting_everything_is_not_filtering(client):
+    QualificationFactory.create_batch(25, level=3)
+
+    for query in ("", "page=2", "sort=level&page=2"):
+        heading = text(finder(client, query))
+        assert "25 qualifications" in heading and "match" not in heading, query
+    assert "25 qualifications match" in text(finder(client, "level=3&page=2"))
+
+
 def test_a_page_past_the_last_is_404(client):
     QualificationFactory()
     assert finder(client, "page=1").status_code == 200
