@@ -23,6 +23,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 import django_filters
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import BooleanField, Case, Count, F, Q, QuerySet, Value, When
 from django.http import QueryDict
 from django.utils.html import format_html_join
@@ -93,7 +94,7 @@ class Facet:
         selected = mark_safe(" selected")
         return format_html_join("\n", '<option value="{}"{}>{}{}</option>', (
             (option.value, selected if option.selected else "", option.label,
-             "" if option.count is None else f" ({option.count})")
+             "" if option.count is None else f" ({intcomma(option.count)})")
             for option in self.options
         ))
 

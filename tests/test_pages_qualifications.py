@@ -830,6 +830,23 @@ def test_paging_or_sorting_everything_is_not_filtering(client):
     assert "25 qualifications match" in text(finder(client, "level=3&page=2"))
 
 
+def test_counts_of_a_thousand_or_more_are_written_with_a_thousands_separator(client):
+    board = AwardingBodyFactory(name="Brookford Examinations Board")
+    Qualification.objects.bulk_create([
+        Qualification(ref=f"Q-BIG-{n}", title=f"Award {n}", title_key=f"award {n}", level=3,
+                      awarding_body=board)
+        for n in range(1_234)
+    ])
+
+    response = finder(client)
+
+    page = text(response)
+    assert "1,234 qualifications" in page and "Showing 1 to 20 of 1,234." in page
+    assert '<span class="iqf-facet-count">(1,234)</span>' in response.content.decode()
+    assert ">Brookford Examinations Board (1,234)</option>" in response.content.decode()
+    assert "page=62" in response.content.decode()  # the last page's link is a plain number
+
+
 def test_a_page_past_the_last_is_404(client):
     QualificationFactory()
     assert finder(client, "page=1").status_code == 200
