@@ -166,7 +166,7 @@ def finder(request: HttpRequest) -> HttpResponse:
     if filters.is_valid():
         # The counts are the same on every page and in every order: counted once a change.
         facets, filters.count = remembered(
-            "finder-facets", filters.counting_key(), lambda: (filters.facets(), filters.count))
+            request, "finder-facets", filters.counting_key(), lambda: (filters.facets(), filters.count))
     else:
         facets = filters.facets()
     context = {

@@ -276,6 +276,15 @@ def test_facet_counts_are_counted_again_once_the_content_changes(client):
     assert counting > 0
 
 
+def test_a_finder_page_kept_with_its_counts_reads_the_counter_once(client, settings):
+    QualificationFactory(level=3)
+    settings.PAGE_CACHE = False
+    _, _, rendered = get(client, "/qualifications/?level=3")
+    settings.PAGE_CACHE = True
+    _, _, kept = get(client, "/qualifications/?level=3")
+    assert kept == rendered + 1
+
+
 def test_facet_counts_are_counted_for_every_page_when_the_cache_is_off(client, settings):
     settings.PAGE_CACHE = False
     QualificationFactory.create_batch(PER_PAGE + 1, level=3)

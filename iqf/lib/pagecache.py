@@ -128,6 +128,7 @@ def cached_page(view):
         version = content_version()
         if version is None:
             return view(request, *args, **kwargs)
+        request.content_version = version  # for what the view keeps (remembered)
         cache = caches["pages"]
         key = _key(version, request)
         stored = cache.get(key)
@@ -146,14 +147,17 @@ def cached_page(view):
     return serve
 
 
-def remembered(name: str, parts, compute):
+def remembered(request, name: str, parts, compute):
     """What ``compute()`` gives, kept in the page cache under the content version and
     ``parts`` (a value whose ``repr`` names it) while the content is unchanged, on the
-    same terms as a page: read the counter first, so a value kept under a version is at
-    least as new as that version."""
+    same terms as a page: the counter is read first (by :func:`cached_page`, for the
+    request, when it serves the view), so a value kept under a version is at least as new
+    as that version."""
     if not settings.PAGE_CACHE:
         return compute()
-    version = content_version()
+    version = getattr(request, "content_version", None)
+    if version is None:
+        version = content_version()
     if version is None:
         return compute()
     cache = caches["pages"]
