@@ -1,18 +1,24 @@
 """Provision: how many qualifications each cluster and role has, and at which levels.
 
-Three grouped queries, whatever the data size: the (cluster, role) rows, streamed in the
-report's order; the cluster subtotals; the grand total. A role's links name each
-qualification once, so a role's row counts plainly; a cluster's subtotal and the total
-count distinct qualifications, since two roles may share one.
+One statement counts everything, whatever the data size: the links of the chosen
+clusters' roles are read once, and grouped three ways. A role's links name each
+qualification once, so a role's row counts them plainly. A cluster's subtotal and the
+total count distinct qualifications, since two roles may share one: each (cluster,
+qualification) pair is formed once (key if any of its links is), and plain counts over the
+pairs give the subtotals, and over the pairs' qualifications the total. (``COUNT(DISTINCT
+…)`` columns would sort the links once per column.) The rows are then written in the
+report's order, every role of every cluster, a role without links with zeros.
 """
 
 from collections.abc import Iterator
 from itertools import groupby
 
-from django.db.models import Count, F, Q
+from django.db import connection
+from django.db.models import Case, F, QuerySet, Value, When
 
 from commoncore.reports.base import CHUNK, Result, Row, Rows, Table, report
 from commoncore.reports.params import Params
+from commoncore.reports.sql import compiled, fetch
 from iqf.lib.levels import Level, level_code
 from roles.models import Cluster, RoleCluster, RoleQualification
 
@@ -24,17 +30,35 @@ HEADINGS = ["Cluster", "Role", "Qualifications", "Key qualifications",
 COUNTS = ["n_all", "n_key", *LEVEL_COLUMNS]
 
 
-def _counts(*, distinct: bool) -> dict:
-    """Over RoleQualification rows: their qualifications, all, key, and per level, as
-    conditional counts of one grouped query."""
-    counts = {
-        "n_all": Count("qualification", distinct=distinct),
-        "n_key": Count("qualification", filter=Q(is_key=True), distinct=distinct),
-    }
+def _grouped(linked: QuerySet) -> tuple[dict[tuple[int, int], dict], dict[int, dict], dict]:
+    """Over the links: per (cluster, role), per cluster and over all clusters, the
+    qualifications, the key ones and those per level (``COUNTS``); distinct ones per
+    cluster and over all. One query."""
+    links = linked.order_by().values(
+        cid=F("role__cluster_links__cluster"), rid=F("role_id"), qid=F("qualification_id"),
+        k=Case(When(is_key=True, then=Value(1))), level=F("qualification__level"),
+    )
+    links_sql, links_params = compiled(links)
+    quote = connection.ops.quote_name
+    columns, column_params = ["COUNT(*) AS n_all", "COUNT(x.k) AS n_key"], []
     for column, level in zip(LEVEL_COLUMNS, LEVELS, strict=True):
-        at = Q(qualification__level__isnull=True) if level is None else Q(qualification__level=level)
-        counts[column] = Count("qualification", filter=at, distinct=distinct)
-    return counts
+        test = "x.level IS NULL" if level is None else "x.level = %s"
+        columns.append(f"COUNT(CASE WHEN {test} THEN 1 END) AS {quote(column)}")
+        column_params += [] if level is None else [level]
+    counts = ", ".join(columns)
+    rows = fetch(
+        f"WITH links AS ({links_sql}), "
+        f"pairs AS (SELECT cid, qid, MAX(k) AS k, MAX(level) AS level FROM links GROUP BY cid, qid) "
+        f"SELECT 0 AS kind, x.cid AS cid, x.rid AS rid, {counts} FROM links x GROUP BY x.cid, x.rid "
+        f"UNION ALL SELECT 1, x.cid, NULL, {counts} FROM pairs x GROUP BY x.cid "
+        f"UNION ALL SELECT 2, NULL, NULL, {counts} FROM (SELECT qid, MAX(k) AS k, "
+        f"MAX(level) AS level FROM pairs GROUP BY qid) x",
+        links_params + column_params * 3,
+    )
+    per_role = {(row["cid"], row["rid"]): row for row in rows if row["kind"] == 0}
+    per_cluster = {row["cid"]: row for row in rows if row["kind"] == 1}
+    grand = next(row for row in rows if row["kind"] == 2)
+    return per_role, per_cluster, grand
 
 
 def _cells(row: dict) -> list[int]:
@@ -53,33 +77,21 @@ def provision(params: Params) -> Result:
             clusters = clusters.filter(pk=params.cluster.pk)
         linked = RoleQualification.objects.filter(role__cluster_links__cluster__in=clusters,
                                                   **params.within())
-        order = ("role__cluster_links__cluster__name", "role__title")
-        # the roles with a qualification in the base set, in the report's order
-        per_role = (linked.values("role_id", cluster=F("role__cluster_links__cluster"))
-                    .annotate(**_counts(distinct=False)).order_by(*order))
-        # every role of every cluster, in the same order (a role without one has zeros)
+        # every role of every cluster, in the report's order (a role without links has zeros)
         memberships = RoleCluster.objects.filter(cluster__in=clusters) \
             .order_by("cluster__name", "role__title").values_list("cluster_id", "role_id", "role__title")
-        subtotals = {row["cluster"]: row for row in linked.order_by()
-                     .values(cluster=F("role__cluster_links__cluster"))
-                     .annotate(**_counts(distinct=True))}
-        grand = linked.aggregate(**_counts(distinct=True))
+        per_role, subtotals, grand = _grouped(linked)
         listed = list(clusters.order_by("name").values_list("pk", "name"))
         zeros = [0] * len(COUNTS)
 
         def produce() -> Iterator[Row]:
-            counted = per_role.iterator(chunk_size=CHUNK)
-            found = next(counted, None)
             roles = groupby(memberships.iterator(chunk_size=CHUNK), key=lambda m: m[0])
             group = next(roles, None)
             for pk, name in listed:
                 if group is not None and group[0] == pk:
                     for _, role, title in group[1]:
-                        if found is not None and (found["cluster"], found["role_id"]) == (pk, role):
-                            yield (name, title, *_cells(found))
-                            found = next(counted, None)
-                        else:
-                            yield (name, title, *zeros)
+                        counted = per_role.get((pk, role))
+                        yield (name, title, *(_cells(counted) if counted else zeros))
                     group = next(roles, None)
                 subtotal = subtotals.get(pk)
                 yield (name, "", *(_cells(subtotal) if subtotal else zeros))
