@@ -458,9 +458,7 @@ class BundleResource(resources.ModelResource):
         create_with_history(created, user=self.history_user, reason=self.change_reason)
         update_with_history(updated, self.fields_to_update(), user=self.history_user,
                             reason=self.change_reason)
-        if len(created) + len(updated) >= ANALYZE_ABOVE:
-            analyze(self._meta.model)
-        self.after_write(data)
+        self.written(data, len(created) + len(updated))
         return len(created), len(updated), unchanged
 
     def instance_factory(self) -> Callable[[], models.Model]:
@@ -488,11 +486,15 @@ class BundleResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         if not (result.has_errors() or result.has_validation_errors()):
-            written = (result.totals[RowResult.IMPORT_TYPE_NEW]
-                       + result.totals[RowResult.IMPORT_TYPE_UPDATE])
-            if written >= ANALYZE_ABOVE:
-                analyze(self._meta.model)
-            self.after_write(dataset)
+            self.written(dataset, result.totals[RowResult.IMPORT_TYPE_NEW]
+                         + result.totals[RowResult.IMPORT_TYPE_UPDATE])
+
+    def written(self, data, rows: int) -> None:
+        """Once a sheet's ``rows`` are written (by either import): renew the table's
+        statistics if they are many, then finish what needs every row in place."""
+        if rows >= ANALYZE_ABOVE:
+            analyze(self._meta.model)
+        self.after_write(data)
 
     def after_write(self, data) -> None:
         """Called once a sheet's rows are written (by either import), to finish what
