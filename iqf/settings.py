@@ -64,6 +64,7 @@ if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
     raise ImproperlyConfigured(f"ADMIN_PATH must be a path like admin or staff/iqf, not {ADMIN_PATH!r}")
 
 INSTALLED_APPS = [
+    "iqf.apps.IQFConfig",
     "iqf.apps.IQFAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -81,6 +82,8 @@ INSTALLED_APPS = [
     "qualifications",
     "roles",
     "commoncore",
+    "reports",
+    "tooling",
 ]
 
 MIDDLEWARE = [
@@ -181,8 +184,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 # where collectstatic gathers the static files for production (whitenoise serves them)
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
-# The public site's design system, built by `make assets` into iqf/static/govuk/.
-STATICFILES_DIRS = [BASE_DIR / "iqf" / "static"]
+# The public site's design system is built by `make assets` into iqf/static/govuk/, which
+# the app's static folder serves.
 
 # Only staff with the model's own import/export permission may use the admin's screens.
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"

@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("roles.urls")),
     path("", include("qualifications.urls")),
     path("", include("commoncore.urls")),
-    path("reports/", include("commoncore.report_urls")),
+    path("reports/", include("reports.urls")),
     path(settings.ADMIN_PATH, admin.site.urls),
     path("health/", views.health, name="health"),
 ]

@@ -19,8 +19,8 @@ from django.views.decorators.http import require_safe
 from commoncore import coverage
 from commoncore.models import Framework
 from iqf.lib.pagecache import cached_page
+from iqf.lib.paging import page_links, page_number, paginate
 from qualifications.models import Region
-from qualifications.views import page_links, page_number, paginate
 from roles import selectors
 from roles.models import Cluster, ClusterScheme, Role
 

@@ -1,6 +1,6 @@
 """The benchmark's database floors compute the same figures as the reports they stand for.
 
-Each floor (``iqf.bench.floors``) is a hand-written SQL statement for one report at its
+Each floor (``tooling.bench.floors``) is a hand-written SQL statement for one report at its
 default parameters; a benchmark divides the report's time by the floor's. That ratio only
 means something when both compute the same data, so each floor's rows, reshaped, must
 equal the report's main table on factory data with the cases that make reports go wrong:
@@ -19,10 +19,9 @@ from django.http import QueryDict
 from django.test import override_settings
 
 from commoncore.models import Area, Element
-from commoncore.reports import REPORTS
-from commoncore.reports.params import read_params
-from iqf.bench.floors import TOP, floors
 from iqf.lib.levels import level_code
+from reports.params import read_params
+from reports.registry import REPORTS
 from tests.factories import (
     AttributeFactory,
     ClusterFactory,
@@ -36,6 +35,7 @@ from tests.factories import (
     RoleQualificationFactory,
     default_area,
 )
+from tooling.bench.floors import TOP, floors
 
 pytestmark = pytest.mark.django_db
 
@@ -248,9 +248,9 @@ def test_shared_modules_floor(world):
 
 
 def test_shared_modules_floor_ranks_no_pairs_beyond_the_pairing_limit(world, monkeypatch):
-    from commoncore.reports import extra
-    from iqf.bench import floors as floor_module
     from qualifications.models import QualificationModule
+    from reports import extra
+    from tooling.bench import floors as floor_module
 
     users: dict[int, int] = {}
     for module_id in QualificationModule.objects.values_list("module_id", flat=True):

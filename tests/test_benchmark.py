@@ -8,10 +8,10 @@ import os
 import pytest
 from django.core.management import call_command
 
-from commoncore.reports import REPORTS
-from iqf.bench.output import HEADINGS
-from iqf.bench.server import wrk_path
-from iqf.bench.targets import ADMIN_CHANGELISTS
+from reports.registry import REPORTS
+from tooling.bench.output import HEADINGS
+from tooling.bench.server import wrk_path
+from tooling.bench.targets import ADMIN_CHANGELISTS
 
 PAGE_TYPES = {"home", "clusters", "cluster", "role", "qualification", "module", "finder (two facets)",
               "finder (no filter)", "finder (search)", "role move", "providers", "common core",
@@ -72,7 +72,7 @@ def test_combined_runs_line_up_and_are_judged_by_the_largest_postgresql_run():
     """Two runs of different sizes and databases: rows whose names carry counts (bundle
     rows, load errors) still share a line, and the verdict is the PostgreSQL run's even
     though SQLite sorts after it."""
-    from iqf.bench.output import combined
+    from tooling.bench.output import combined
 
     def run(database: str, scale: float, export_rows_s: float, errors: int) -> dict:
         return {

@@ -235,7 +235,7 @@ def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
 DIGEST_SCRIPT = """
 import hashlib, django
 django.setup()
-from iqf.lib.generate import Reference, build, plan_for
+from tooling.generate import Reference, build, plan_for
 reference = Reference(type_ids={n.casefold(): i for i, n in enumerate(
     ["NVQ", "VRQ", "Apprenticeship", "Foundation degree", "Degree", "Postgraduate",
      "Professional standards", "Nationally endorsed training", "Other"], 1)},

@@ -8,8 +8,8 @@ import os
 import pytest
 from django.core.management import call_command
 
-from iqf.bench.server import wrk_path
-from iqf.faults.postgres import binaries
+from tooling.bench.server import wrk_path
+from tooling.faults.postgres import binaries
 
 CHECKS = [
     "load: 50 connections",
@@ -111,7 +111,7 @@ def figures(**changes) -> dict:
 
 
 def verdicts(data: dict) -> dict[str, bool]:
-    from iqf.faults.output import checks
+    from tooling.faults.output import checks
 
     return {c.name.split(":")[0].split(" (")[0]: c.passed for c in checks(data)}
 
@@ -143,7 +143,7 @@ def test_a_check_misses_when_its_figure_misses_its_target(change, missed):
 
 
 def test_the_renamed_bundle_gives_every_reference_a_prefix_and_keeps_the_rest(tmp_path):
-    from iqf.faults.database import modules_alone, renamed_bundle
+    from tooling.faults.database import modules_alone, renamed_bundle
 
     source = tmp_path / "bundle"
     source.mkdir()

@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from iqf.lib.pagecache import changes_content
+from iqf.lib.paging import PER_PAGE
 from qualifications import services as qualification_services
 from qualifications.models import Qualification, QualificationType
-from qualifications.views import PER_PAGE
 from tests.factories import (
     ClusterFactory,
     ClusterSchemeFactory,

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from commoncore import coverage
 from commoncore.models import Framework
-from iqf.bench.targets import page_targets
 from qualifications.models import Qualification
 from roles.models import ClusterScheme, Role
 from tests.test_generate import wipe_generated
+from tooling.bench.targets import page_targets
 
 pytestmark = pytest.mark.django_db
 

@@ -15,9 +15,9 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from commoncore.reports import REPORTS
-from commoncore.reports.base import HEAT_LEGEND, Chart, heat_colours, place_heatmap
-from commoncore.reports.params import read_params
+from reports.base import HEAT_LEGEND, Chart, heat_colours, place_heatmap
+from reports.params import read_params
+from reports.registry import REPORTS
 from roles.models import ClusterScheme
 from tests.conftest import axe_violations
 from tests.factories import (
@@ -425,7 +425,7 @@ def test_shared_modules_stay_within_the_chosen_level(client, shared_world):
 
 def test_shared_modules_ranks_no_pairs_beyond_the_pairing_limit(client, shared_world, monkeypatch):
     """MOD-1 in three qualifications pairs them three times, MOD-2 and MOD-4 once each: 5."""
-    from commoncore.reports import extra
+    from reports import extra
 
     monkeypatch.setattr(extra, "PAIRINGS_LIMIT", 4)
     result = build("shared-modules")
@@ -459,7 +459,7 @@ def test_shared_modules_cut_at_fifty_orders_ties_across_the_cut_by_reference(cli
     """Sixty modules used by 2 to 6 qualifications, twelve of each count, references given
     out of order: the fifty listed are the most used, ties ordered by reference, so the
     cut falls inside the twelve used twice; the pairings note counts every module."""
-    from commoncore.reports import extra
+    from reports import extra
 
     qualifications = [QualificationFactory(ref=f"Q{n}") for n in range(6)]
     used = {}

@@ -15,10 +15,10 @@ from django.db import connection
 from django.http import QueryDict, StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 
-from commoncore import report_views
-from commoncore.reports import REPORTS
-from commoncore.reports.base import Rows
-from commoncore.reports.params import read_params
+from reports import views as report_views
+from reports.base import Rows
+from reports.params import read_params
+from reports.registry import REPORTS
 from roles.models import ClusterScheme
 from tests.factories import (
     AttributeFactory,

@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 import pytest
 from django.http import QueryDict
 
-from commoncore.reports import REPORTS
-from commoncore.reports.params import read_params
+from reports.params import read_params
+from reports.registry import REPORTS
 from tests.factories import (
     AreaFactory,
     AttributeFactory,
