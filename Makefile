@@ -38,9 +38,11 @@ setup: $(STAMP) $(ASSETS)
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## Lint, check for missing migrations, run the whole suite (browser tests included).
+## Lint, check the layering and for missing migrations, run the whole suite (browser tests
+## included).
 test: $(STAMP) $(ASSETS) tools
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
@@ -73,6 +75,7 @@ restore: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
 
 ## The benchmark at K times the source's size (make bench K=100 [DATABASE_URL=postgres://…]
 ## [LOAD=60]): one table of figures, floors and ratios, written to benchmarks/.

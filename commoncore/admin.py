@@ -1,10 +1,6 @@
 from django.contrib import admin
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
 from django.urls import path, reverse
 from django.utils.html import format_html
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from import_export import resources
 from import_export.admin import ExportMixin
 
@@ -12,7 +8,6 @@ from commoncore import admin_views
 from commoncore.models import (
     Area,
     Attribute,
-    BundleImport,
     Element,
     Framework,
     MappingReview,
@@ -214,46 +209,3 @@ class AttributeAdmin(IQFModelAdmin):
 
     def has_import_permission(self, request) -> bool:
         return False
-
-
-@admin.register(BundleImport)
-class BundleImportAdmin(NoRegexLookups, admin.ModelAdmin):
-    """The log of bundle imports that wrote something; written by the import alone."""
-
-    list_display = ["name", "at", "imported_by", "created", "updated", "demonstration"]
-    list_filter = ["demonstration"]
-    list_select_related = ["imported_by"]
-    search_fields = ["name"]
-    ordering = ["-at"]
-    readonly_fields = ["name", "imported_by", "at", "created", "updated", "demonstration"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-# Staff authenticator devices are made with manage.py totp_device, which shows the secret
-# once to whoever sets the person up, not kept on view in the admin.
-if admin.site.is_registered(TOTPDevice):
-    admin.site.unregister(TOTPDevice)
-
-
-# Staff accounts and their groups keep Django's own admin pages (django.contrib.auth is
-# installed before this app, so they are registered by now), without regular-expression
-# lookups.
-class StaffUserAdmin(NoRegexLookups, UserAdmin):
-    pass
-
-
-class StaffGroupAdmin(NoRegexLookups, GroupAdmin):
-    pass
-
-
-for model, model_admin in [(get_user_model(), StaffUserAdmin), (Group, StaffGroupAdmin)]:
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)

@@ -6,7 +6,8 @@ import functools
 from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Q
-from django.urls import reverse
+from django.http import HttpResponsePermanentRedirect
+from django.urls import re_path, reverse
 
 from commoncore.models import MappingReview, ReviewStatus
 
@@ -31,9 +32,21 @@ class IQFAdminSite(admin.AdminSite):
         return super().has_permission(request) and (
             not settings.STAFF_TWO_FACTOR or request.user.is_verified())
 
+    def get_urls(self):
+        # The log of bundle imports was commoncore's until it moved to the bundles app:
+        # its old addresses lead to the new ones.
+        return [re_path(r"^commoncore/bundleimport/(?P<rest>.*)$", moved_bundle_import),
+                *super().get_urls()]
+
     def index(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "dashboard": dashboard(request)}
         return super().index(request, extra_context)
+
+
+def moved_bundle_import(request, rest: str):
+    target = reverse("admin:bundles_bundleimport_changelist") + rest
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(target + ("?" + query if query else ""))
 
 
 @functools.cache

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 from django.urls import reverse
 
-from commoncore.models import BundleImport
+from bundles.models import BundleImport
 
 #: (label, URL name) of the service navigation, in order.
 NAVIGATION = [

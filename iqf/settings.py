@@ -64,7 +64,6 @@ if not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*/", ADMIN_PATH):
     raise ImproperlyConfigured(f"ADMIN_PATH must be a path like admin or staff/iqf, not {ADMIN_PATH!r}")
 
 INSTALLED_APPS = [
-    "iqf.apps.IQFConfig",
     "iqf.apps.IQFAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -83,7 +82,9 @@ INSTALLED_APPS = [
     "roles",
     "commoncore",
     "reports",
+    "bundles",
     "tooling",
+    "iqf.apps.IQFConfig",
 ]
 
 MIDDLEWARE = [

@@ -10,11 +10,11 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
+from bundles.models import BundleImport
 from commoncore import summary as coverage_summary
 from commoncore.models import (
     Area,
     Attribute,
-    BundleImport,
     ContentVersion,
     Element,
     EventKind,

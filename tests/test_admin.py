@@ -19,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from commoncore.models import BundleImport, Element, EventKind, ReviewStatus
+from bundles.models import BundleImport
+from commoncore.models import Element, EventKind, ReviewStatus
 from iqf.lib.levels import Level
 from qualifications.models import Module, Qualification, QualificationModule, Region
 from roles.models import Role
@@ -252,7 +253,7 @@ BUILDERS = {
     "commoncore.reviewevent": build_events,
     "commoncore.moderationpolicy": build_policies,
     "commoncore.attribute": build_attributes,
-    "commoncore.bundleimport": build_bundle_imports,
+    "bundles.bundleimport": build_bundle_imports,
 }
 
 REGISTERED = sorted(model._meta.label_lower for model in admin.site._registry)
@@ -265,7 +266,7 @@ READ_ONLY = {
     "commoncore.reviewevent",
     "commoncore.moderationpolicy",
     "commoncore.attribute",
-    "commoncore.bundleimport",
+    "bundles.bundleimport",
 }
 
 
@@ -455,7 +456,7 @@ ONE_OBJECT = {
     "commoncore.reviewevent": lambda n: ReviewEventFactory(),
     "commoncore.moderationpolicy": lambda n: ModerationPolicyFactory(),
     "commoncore.attribute": lambda n: AttributeFactory(review=MappingReviewFactory(approved=True)),
-    "commoncore.bundleimport": lambda n: BundleImport.objects.create(name="b", imported_by=UserFactory()),
+    "bundles.bundleimport": lambda n: BundleImport.objects.create(name="b", imported_by=UserFactory()),
 }
 
 
@@ -1353,3 +1354,15 @@ def test_a_change_form_posted_without_its_opening_time_is_refused(clerk):
     assert "sent without the time it was opened" in text(refused)
     qualification.refresh_from_db()
     assert qualification.title == "Original"
+
+
+def test_the_import_log_s_old_admin_addresses_lead_to_its_new_ones(clerk):
+    log = BundleImport.objects.create(name="older.xlsx", created=1)
+    client = client_for(person("Analyst"))
+    old = reverse("admin:index") + f"commoncore/bundleimport/{log.pk}/change/"
+    response = client.get(old, {"q": "older"})
+    assert response.status_code == 301
+    assert response["Location"] == admin_url("bundles.bundleimport", "change", log.pk) + "?q=older"
+    assert client.get(response["Location"]).status_code == 200
+    listing = client.get(reverse("admin:index") + "commoncore/bundleimport/")
+    assert listing["Location"] == admin_url("bundles.bundleimport", "changelist")

@@ -45,7 +45,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from commoncore.models import Attribute, BundleImport, Framework, MappingReview, ReviewStatus
+from bundles.models import BundleImport
+from commoncore.models import Attribute, Framework, MappingReview, ReviewStatus
 from qualifications.models import AwardingBody, Module, Provider, Qualification
 from roles.models import Cluster, ClusterScheme, Role
 from tests.factories import (
@@ -257,7 +258,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda w: reverse("admin:autocomplete")
         + "?app_label=commoncore&model_name=mappingreview&field_name=mapped_by&term=authz"),
     "bundle-import-change": Endpoint(
-        lambda w: admin_url("commoncore.bundleimport", "change", w.bundle_import.pk)),
+        lambda w: admin_url("bundles.bundleimport", "change", w.bundle_import.pk)),
 }
 
 #: The main models: changelist, add, change, history and delete screens of each.
@@ -291,7 +292,7 @@ OTHER_CHANGELISTS = {
     "review-event": "commoncore.reviewevent",
     "moderation-policy": "commoncore.moderationpolicy",
     "attribute": "commoncore.attribute",
-    "bundle-import": "commoncore.bundleimport",
+    "bundle-import": "bundles.bundleimport",
 }
 for _name, _label in OTHER_CHANGELISTS.items():
     ENDPOINTS[f"{_name}-changelist"] = Endpoint(lambda w, label=_label: admin_url(label, "changelist"))

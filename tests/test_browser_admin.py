@@ -171,7 +171,7 @@ def test_the_main_admin_screens_have_no_accessibility_violations(
     clerk.get_by_role("button", name="Submit").click()
     clerk.get_by_role("button", name="Confirm import").wait_for()
     audit.check(clerk, "qualification import preview")
-    audit.open(clerk, "bundle imports", reverse("admin:commoncore_bundleimport_changelist"))
+    audit.open(clerk, "bundle imports", reverse("admin:bundles_bundleimport_changelist"))
     audit.open(clerk, "mapping review change form",
                reverse("admin:commoncore_mappingreview_change", args=[submitted.pk]))
     audit.open(clerk, "grids of a qualification",

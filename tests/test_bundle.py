@@ -15,8 +15,10 @@ from django.db import connection, transaction
 from openpyxl import load_workbook
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from bundles.services import bundle_import
+from bundles.sheets import SHEET_NAMES, BundleError
+from bundles.writer import bundle_export
 from commoncore.models import Attribute, MappingReview
-from iqf.bundle import SHEET_NAMES, BundleError, bundle_export, bundle_import
 from qualifications.models import (
     Module,
     Offering,
@@ -1206,7 +1208,7 @@ def test_full_bundle_import_writes_the_expected_links(full_bundle_path):
 
 
 def test_an_import_that_writes_is_logged_with_its_author_and_counts(full_bundle_path):
-    from commoncore.models import BundleImport
+    from bundles.models import BundleImport
 
     author = UserFactory(username="clara.clerk")
     summaries = bundle_import(path=full_bundle_path, user=author)
@@ -1220,7 +1222,7 @@ def test_an_import_that_writes_is_logged_with_its_author_and_counts(full_bundle_
 
 
 def test_a_dry_run_or_a_refused_import_is_not_logged(full_bundle_path, tmp_path):
-    from commoncore.models import BundleImport
+    from bundles.models import BundleImport
 
     bundle_import(path=full_bundle_path, dry_run=True)
     bad = write_bundle(tmp_path / "bad", {"roles": [["role", "level", "description"],
@@ -1233,7 +1235,7 @@ def test_a_dry_run_or_a_refused_import_is_not_logged(full_bundle_path, tmp_path)
 def test_bulk_export_writes_the_cells_the_resources_own_export_gives(full_bundle_path):
     """Exports read plain values from the database instead of a model instance per row:
     every sheet's header and cells are those of django-import-export's own export."""
-    from iqf.bundle import SHEETS
+    from bundles.sheets import SHEETS
 
     call_command("import_bundle", str(full_bundle_path), stdout=StringIO())
     for resource_class in SHEETS:
@@ -1266,8 +1268,9 @@ def import_row_by_row(path: Path) -> None:
     """The same bundle through django-import-export's import_data, sheet by sheet, as
     the admin's import screens run it, written by Django's and simple-history's own bulk
     functions; then the coverage summary rebuilt whole."""
+    from bundles.reader import read_bundle
+    from bundles.sheets import SHEETS
     from commoncore import summary
-    from iqf.bundle import SHEETS, read_bundle
 
     sheets = read_bundle(path)
     with pytest.MonkeyPatch.context() as patch:
@@ -1340,7 +1343,7 @@ def test_set_based_import_gives_the_state_the_row_by_row_import_gives(
 
 @pytest.mark.parametrize("sheet", SHEET_NAMES)
 def test_a_new_rows_instance_holds_what_the_model_itself_gives(sheet):
-    from iqf.bundle import SHEETS
+    from bundles.sheets import SHEETS
 
     resource = next(r for r in SHEETS if r.sheet == sheet)()
     model = resource._meta.model

@@ -14,11 +14,11 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from bundles.services import bundle_import
 from commoncore import coverage, services
 from commoncore.coverage import Mode, Rule
 from commoncore.models import Area, Attribute, Framework, QualificationCoverage
 from commoncore.services import Judgement
-from iqf.bundle import bundle_import
 from qualifications.models import Qualification, QualificationModule
 from tests.factories import (
     AreaFactory,

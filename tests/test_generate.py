@@ -20,8 +20,11 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.models import Count
 
-from commoncore.models import Attribute, BundleImport, GridMark, MappingReview, ReviewEvent, ReviewStatus
-from iqf.bundle import SHEET_NAMES, bundle_export, bundle_import
+from bundles.models import BundleImport
+from bundles.services import bundle_import
+from bundles.sheets import SHEET_NAMES
+from bundles.writer import bundle_export
+from commoncore.models import Attribute, GridMark, MappingReview, ReviewEvent, ReviewStatus
 from qualifications.models import (
     AwardingBody,
     Module,

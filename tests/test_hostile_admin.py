@@ -420,7 +420,8 @@ def test_script_address_in_a_url_field_is_refused(clerk_client, url):
 
 
 def test_script_address_in_a_bundle_provider_url_is_refused(tmp_path):
-    from iqf.bundle import BundleError, bundle_import
+    from bundles.services import bundle_import
+    from bundles.sheets import BundleError
 
     (tmp_path / "providers.csv").write_bytes(b"name,url\r\nCollege,javascript:alert(1)\r\n")
     before = snapshot()

@@ -1,4 +1,4 @@
-"""Hostile input to the bundle import (iqf/bundle.py, manage.py import_bundle): files that
+"""Hostile input to the bundle import (bundles/, manage.py import_bundle): files that
 are damaged, disguised, enormous or crafted. Each refused file leaves every table as it
 was and gets a message naming the sheet (and the row and column where there is one);
 each accepted file imports exactly what it says, and exports neutralise it."""
@@ -14,7 +14,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook, load_workbook
 
-from iqf.bundle import BundleError, bundle_export, bundle_import, read_bundle
+from bundles.reader import read_bundle
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
+from bundles.writer import bundle_export
 from qualifications.models import AwardingBody, Module, Qualification, QualificationModule
 from roles.models import Role, RoleQualification
 from tests.factories import (

@@ -13,7 +13,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from iqf.bundle import BundleError, bundle_import
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
 from qualifications.models import Qualification
 from qualifications.resources import QualificationResource
 from roles import keys

@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils import timezone
 from openpyxl import Workbook
 
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
 from commoncore import services
 from commoncore.grid import build_grid
 from commoncore.models import (
@@ -31,7 +33,6 @@ from commoncore.models import (
     ReviewStatus,
 )
 from commoncore.services import Judgement, MappingError
-from iqf.bundle import BundleError, bundle_import
 from tests.conftest import load_migrated_data
 from tests.factories import (
     MappingReviewFactory,

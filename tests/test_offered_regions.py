@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 
-from iqf.bundle import BundleError, bundle_import
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
 from qualifications import regions
 from qualifications.models import Offering, Provider, Qualification, Region
 from qualifications.resources import QualificationResource

@@ -310,7 +310,8 @@ def test_off_means_every_request_renders(client, settings):
 
 def test_a_bundle_import_ends_the_cached_page(client, tmp_path):
     # on PostgreSQL the import writes new rows by COPY, past the connection's watch
-    from iqf.bundle import bundle_export, bundle_import
+    from bundles.services import bundle_import
+    from bundles.writer import bundle_export
 
     QualificationFactory(title="Diploma in Outdoor Play")
     _, before, _ = get(client, "/qualifications/")

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from commoncore.models import BundleImport
+from bundles.models import BundleImport
 from roles.models import Role
 from tests.factories import (
     AttributeFactory,

@@ -6,17 +6,39 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    from commoncore.summary import rebuild_sql
+#: The summary as the judgements and memberships on record make it: each judgement reaches
+#: a qualification directly (its own, possible and guaranteed) or through a module of it
+#: (guaranteed only when the module is mandatory there), folded by area.
+FILL = """
+    INSERT INTO commoncore_qualificationcoverage (qualification_id, framework_id, area_id,
+        whole_possible, whole_guaranteed, elements_possible, elements_guaranteed)
+    SELECT p.q, ar.framework_id, p.area_id,
+        MAX(CASE WHEN p.element_id IS NULL THEN 1 ELSE 0 END) = 1,
+        MAX(CASE WHEN p.element_id IS NULL THEN p.g ELSE 0 END) = 1,
+        COUNT(p.element_id),
+        SUM(CASE WHEN p.element_id IS NULL THEN 0 ELSE p.g END)
+    FROM (
+        SELECT j.q, j.area_id, j.element_id, MAX(j.g) AS g
+        FROM (
+            SELECT a.qualification_id AS q, a.area_id, a.element_id, 1 AS g
+            FROM commoncore_attribute a
+            WHERE a.qualification_id IS NOT NULL
+            UNION ALL
+            SELECT qm.qualification_id, a.area_id, a.element_id,
+                CASE WHEN qm.mandatory THEN 1 ELSE 0 END
+            FROM qualifications_qualificationmodule qm
+            JOIN commoncore_attribute a ON a.module_id = qm.module_id
+        ) j
+        GROUP BY j.q, j.area_id, j.element_id
+    ) p
+    JOIN commoncore_area ar ON ar.id = p.area_id
+    GROUP BY p.q, ar.framework_id, p.area_id
+"""
 
-    sql = rebuild_sql(
-        summary=apps.get_model("commoncore", "QualificationCoverage"),
-        attribute=apps.get_model("commoncore", "Attribute"),
-        membership=apps.get_model("qualifications", "QualificationModule"),
-        area=apps.get_model("commoncore", "Area"),
-    )
+
+def fill(apps, schema_editor):
     with schema_editor.connection.cursor() as cursor:
-        cursor.execute(sql)
+        cursor.execute(FILL)
 
 
 class Migration(migrations.Migration):

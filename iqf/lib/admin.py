@@ -26,8 +26,8 @@ from import_export.formats import base_formats
 from openpyxl import load_workbook
 from simple_history.admin import SimpleHistoryAdmin
 
-from iqf.bundle import UnreadableFile, check_workbook, csv_text, xlsx_cell
 from iqf.lib.safe_csv import neutralise
+from iqf.lib.upload import UnreadableFile, check_workbook, csv_text, xlsx_cell
 
 
 def _style_hash(style: str) -> str:
@@ -110,7 +110,7 @@ class CheckedCSV(base_formats.CSV):
 
 
 class CheckedXLSX(base_formats.XLSX):
-    """A workbook checked from its zip directory before it is parsed (iqf.bundle), read
+    """A workbook checked from its zip directory before it is parsed (iqf.lib.upload), read
     from its only sheet with data; zero-padded codes are kept as shown."""
 
     def create_dataset(self, in_stream):

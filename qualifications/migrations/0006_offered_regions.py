@@ -1,6 +1,8 @@
 """Each region gets its bit, and each qualification the regions it is offered in."""
 
 from django.db import migrations, models
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Cast, Coalesce
 
 
 def give_bits(apps, schema_editor):
@@ -11,10 +13,20 @@ def give_bits(apps, schema_editor):
 
 
 def derive_regions(apps, schema_editor):
-    from qualifications.regions import refresh
-
-    refresh(qualification=apps.get_model("qualifications", "Qualification"),
-            offering=apps.get_model("qualifications", "Offering"))
+    # A qualification's regions: the sum of the distinct bits of the regions of the
+    # providers, not archived, that offer it.
+    Qualification = apps.get_model("qualifications", "Qualification")
+    Offering = apps.get_model("qualifications", "Offering")
+    bit = Cast(1, models.BigIntegerField()).bitleftshift(F("provider__region__bit"))
+    regions = (
+        Offering.objects.filter(qualification=OuterRef("pk"), provider__is_archived=False,
+                                provider__region__isnull=False)
+        .order_by().values("qualification")
+        .annotate(mask=Sum(bit, distinct=True)).values("mask")
+    )
+    Qualification.objects.update(offered_regions=Coalesce(
+        Subquery(regions, output_field=models.BigIntegerField()), 0,
+        output_field=models.BigIntegerField()))
 
 
 class Migration(migrations.Migration):

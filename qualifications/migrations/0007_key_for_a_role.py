@@ -1,13 +1,14 @@
 """Each qualification says whether it is key for some role (derived from role links)."""
 
 from django.db import migrations, models
+from django.db.models import Exists, OuterRef
 
 
 def derive_keys(apps, schema_editor):
-    from roles.keys import refresh
-
-    refresh(qualification=apps.get_model("qualifications", "Qualification"),
-            link=apps.get_model("roles", "RoleQualification"))
+    Qualification = apps.get_model("qualifications", "Qualification")
+    Link = apps.get_model("roles", "RoleQualification")
+    Qualification.objects.update(key_for_a_role=Exists(
+        Link.objects.filter(qualification=OuterRef("pk"), is_key=True)))
 
 
 class Migration(migrations.Migration):

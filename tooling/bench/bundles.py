@@ -9,7 +9,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from iqf.bundle import bundle_export, bundle_import
+from bundles.services import bundle_import
+from bundles.writer import bundle_export
 
 
 def export(path: Path) -> dict[str, float]:

@@ -17,9 +17,11 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, connection, transaction
 
+from bundles.models import BundleImport
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
 from commoncore import summary
-from commoncore.models import Attribute, BundleImport, MappingReview, QualificationCoverage
-from iqf.bundle import BundleError, bundle_import
+from commoncore.models import Attribute, MappingReview, QualificationCoverage
 from qualifications.models import Module, Qualification, QualificationModule
 
 WRITER = "loadfault.writer"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from iqf.bundle import bundle_export
+from bundles.writer import bundle_export
 
 
 class Command(BaseCommand):

@@ -5,7 +5,8 @@ from pathlib import Path
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from iqf.bundle import BundleError, bundle_import
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
 
 
 class Command(BaseCommand):

@@ -6,7 +6,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from iqf.bundle import BundleError, bundle_import
+from bundles.services import bundle_import
+from bundles.sheets import BundleError
 
 DEMO_PASSWORD = "iqf-demo-2026"
 #: username → (group, description); "admin" is a superuser
