@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 
 
 class CommoncoreConfig(AppConfig):
@@ -7,7 +6,7 @@ class CommoncoreConfig(AppConfig):
     verbose_name = "Common Core mapping"
 
     def ready(self) -> None:
-        from iqf.lib.pagecache import watch_connection
+        from commoncore.summary import COVERAGE_SUMMARY
+        from iqf.lib import derived
 
-        # every connection reports its writes, so cached pages know when content changed
-        connection_created.connect(watch_connection, dispatch_uid="iqf-pagecache")
+        derived.register(COVERAGE_SUMMARY)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from iqf.lib.derived import SourceQuerySet
 from iqf.lib.history import History
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
 from qualifications.models import Module, Qualification
@@ -48,6 +49,8 @@ class Area(models.Model):
     title = models.CharField(max_length=255)
     short_title = models.CharField(max_length=60, help_text="For column headings.")
     history = History()
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["framework", "number"]
@@ -252,6 +255,8 @@ class Attribute(models.Model):
     )
     published_at = models.DateTimeField(auto_now_add=True)
     history = History()
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS

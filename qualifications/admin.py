@@ -5,7 +5,6 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.html import format_html
 
-from commoncore import summary as coverage_summary
 from iqf.lib.admin import (
     DuplicateCheckForm,
     IQFModelAdmin,
@@ -187,12 +186,6 @@ class QualificationAdmin(IQFModelAdmin):
     @admin.display(description="modules", ordering="module_total")
     def module_count(self, obj: Qualification) -> int:
         return obj.module_total
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The module inline may have added, removed or re-flagged modules; the admin
-        # saves the whole form in one transaction, and the summary follows within it.
-        coverage_summary.refresh([form.instance.pk])
 
     @admin.display(description="status", ordering="status")
     def status_tag(self, obj: Qualification) -> str:

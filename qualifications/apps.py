@@ -6,4 +6,7 @@ class QualificationsConfig(AppConfig):
     verbose_name = "Qualifications and modules"
 
     def ready(self) -> None:
-        from qualifications import regions  # noqa: F401  (connects its signal handlers)
+        from iqf.lib import derived
+        from qualifications.regions import OFFERED_REGIONS
+
+        derived.register(OFFERED_REGIONS)

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
 
-from iqf.lib.derived import stored_fields
+from iqf.lib.derived import SourceQuerySet, stored_fields
 from iqf.lib.history import History
 from iqf.lib.levels import level_check, level_field
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
@@ -63,6 +63,8 @@ class Region(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     #: The region's bit in a qualification's ``offered_regions``; given on creation.
     bit = models.PositiveSmallIntegerField(unique=True, editable=False)
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -290,6 +292,8 @@ class QualificationModule(models.Model):
     order = models.PositiveSmallIntegerField(default=0, help_text="Position in the qualification.")
     history = History()
 
+    objects = SourceQuerySet.as_manager()
+
     class Meta:
         ordering = ["qualification", "order", "id"]
         default_permissions = DEFAULT_PERMISSIONS
@@ -360,6 +364,10 @@ class Prerequisite(models.Model):
         return f"{self.qualification.ref} requires {required}"
 
 
+class ProviderQuerySet(SourceQuerySet, NamedQuerySet):
+    """Providers' regions and archiving decide where their qualifications are offered."""
+
+
 class Provider(TimeStampedModel):
     name = models.CharField(max_length=200)
     region = models.ForeignKey(
@@ -370,7 +378,7 @@ class Provider(TimeStampedModel):
     is_archived = models.BooleanField("archived", default=False)
     history = History()
 
-    objects = NamedQuerySet.as_manager()
+    objects = ProviderQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -399,6 +407,8 @@ class Offering(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, help_text="In pounds, when known."
     )
     history = History()
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["provider__name", "qualification__ref", "mode"]

@@ -8,7 +8,7 @@ qualifications concerned, in the same transaction (the signal handlers below for
 saved one by one; imports and the generator, which write in bulk, call :func:`refresh`
 once for all their rows). A save of an existing qualification leaves the integer alone
 (``Qualification.save``); one that writes it is refreshed after. ``manage.py
-refresh_coverage`` rebuilds it whole.
+refresh_derived`` rebuilds it whole.
 """
 
 from collections.abc import Iterable
@@ -17,10 +17,8 @@ from django.db import models
 from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import GreaterThan
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 
-from iqf.lib.derived import refresh_column
+from iqf.lib.derived import Derived, Source, Stale, check_column, refresh_column
 from qualifications.models import Offering, Provider, Qualification, Region
 
 
@@ -37,12 +35,12 @@ def offered_in(regions: Iterable[Region]) -> Q:
     return Q(GreaterThan(F("offered_regions").bitand(mask_of(regions)), 0))
 
 
-def derived_mask(offering: type[models.Model] = Offering) -> Coalesce:
+def derived_mask() -> Coalesce:
     """The regions of the qualification ``OuterRef("pk")``, from its offerings by
-    providers that are not archived. Takes the model so that a migration can pass its own."""
+    providers that are not archived."""
     bit = Cast(1, models.BigIntegerField()).bitleftshift(F("provider__region__bit"))
     regions = (
-        offering.objects.filter(qualification=OuterRef("pk"), provider__is_archived=False,
+        Offering.objects.filter(qualification=OuterRef("pk"), provider__is_archived=False,
                                 provider__region__isnull=False)
         .order_by().values("qualification")
         .annotate(mask=Sum(bit, distinct=True)).values("mask")
@@ -51,13 +49,15 @@ def derived_mask(offering: type[models.Model] = Offering) -> Coalesce:
                     output_field=models.BigIntegerField())
 
 
-def refresh(qualification_ids: Iterable[int] | None = None, *,
-            qualification: type[models.Model] = Qualification,
-            offering: type[models.Model] = Offering) -> int:
+def refresh(qualification_ids: Iterable[int] | None = None) -> int:
     """Recompute ``offered_regions`` of the given qualifications (None: of all of them),
     writing only those that change; returns how many did."""
-    return refresh_column(qualification, "offered_regions", derived_mask(offering),
-                          qualification_ids)
+    return refresh_column(Qualification, "offered_regions", derived_mask(), qualification_ids)
+
+
+def check(qualification_ids: Iterable[int] | None = None) -> list[Stale]:
+    """The qualifications (of the given ids, or all) whose stored regions are stale."""
+    return check_column(Qualification, "offered_regions", derived_mask(), qualification_ids)
 
 
 def offered_by(provider_ids: Iterable[int]) -> set[int]:
@@ -66,25 +66,31 @@ def offered_by(provider_ids: Iterable[int]) -> set[int]:
                .values_list("qualification_id", flat=True).distinct())
 
 
-# -- rows saved one by one (the admin, tests): refreshed as they are written -----------
+def _offered(offerings: models.QuerySet) -> models.QuerySet:
+    return (Offering.objects.filter(pk__in=offerings.values("pk")).order_by()
+            .values_list("qualification_id", flat=True).distinct())
 
 
-@receiver(post_save, sender=Offering, dispatch_uid="iqf-regions-offering-saved")
-@receiver(post_delete, sender=Offering, dispatch_uid="iqf-regions-offering-deleted")
-def _offering_written(sender, instance: Offering, **kwargs) -> None:
-    refresh([instance.qualification_id])
-
-
-@receiver(post_save, sender=Provider, dispatch_uid="iqf-regions-provider-saved")
-def _provider_saved(sender, instance: Provider, created: bool, **kwargs) -> None:
-    if not created:  # a new provider offers nothing yet
-        refresh(offered_by([instance.pk]))
-
-
-@receiver(post_save, sender=Qualification, dispatch_uid="iqf-regions-qualification-saved")
-def _qualification_saved(sender, instance: Qualification, created: bool,
-                         update_fields=None, **kwargs) -> None:
-    # A save that wrote the mask wrote what it read, which a concurrent write may have
-    # outdated (an existing row is saved without it: Qualification.save).
-    if not created and (update_fields is None or "offered_regions" in update_fields):
-        refresh([instance.pk])
+OFFERED_REGIONS = Derived(
+    name="offered regions",
+    stored_in="qualifications_qualification.offered_regions",
+    summary="the regions of the providers, not archived, that offer each qualification",
+    sources=(
+        # a save that writes the stored value writes what it read, which a concurrent
+        # write may have outdated (a save of an existing row leaves it: Qualification.save)
+        Source(Qualification, reach=lambda rows: rows.values_list("pk", flat=True),
+               reach_row=lambda qualification: [qualification.pk],
+               fields=frozenset({"offered_regions"}), guarded=False, on_create=False),
+        Source(Offering, reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
+               reach_row=lambda offering: [offering.qualification_id], moves=True,
+               fields=frozenset({"qualification", "qualification_id", "provider", "provider_id"})),
+        Source(Provider, reach=lambda rows: _offered(Offering.objects.filter(provider__in=rows)),
+               fields=frozenset({"is_archived", "region", "region_id"}), on_create=False),
+        Source(Region, reach=lambda rows: _offered(
+            Offering.objects.filter(provider__region__in=rows)), fields=frozenset({"bit"}),
+               on_create=False),
+    ),
+    refresh=refresh,
+    check=check,
+    rows="qualifications",
+)

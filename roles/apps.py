@@ -6,4 +6,7 @@ class RolesConfig(AppConfig):
     verbose_name = "Roles and clusters"
 
     def ready(self) -> None:
-        from roles import keys  # noqa: F401  (connects its signal handlers)
+        from iqf.lib import derived
+        from roles.keys import KEY_FLAGS
+
+        derived.register(KEY_FLAGS)

@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
+from iqf.lib.derived import SourceQuerySet
 from iqf.lib.history import History
 from iqf.lib.levels import level_check, level_field
 from iqf.lib.models import DEFAULT_PERMISSIONS, TimeStampedModel, unique_ignoring_case
@@ -131,6 +132,8 @@ class RoleQualification(models.Model):
         "training for this role.",
     )
     history = History()
+
+    objects = SourceQuerySet.as_manager()
 
     class Meta:
         default_permissions = DEFAULT_PERMISSIONS

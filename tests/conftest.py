@@ -24,6 +24,29 @@ def no_page_cache(settings):
     settings.PAGE_CACHE = False
 
 
+@pytest.fixture(autouse=True)
+def derived_data_stay_exact(request):
+    """After every test that writes to the database: every derived value stored in, or
+    derived from, a table the test wrote to is recomputed and compared with what is
+    stored (``iqf.lib.derived``), before the test's transaction is rolled back; a stale
+    one fails the test. A test that leaves one stale on purpose says so with the
+    ``stale_derived`` marker."""
+    uses_database = ("_django_db_helper" in request.fixturenames
+                     or request.node.get_closest_marker("django_db") is not None)
+    if not uses_database or request.node.get_closest_marker("stale_derived"):
+        yield
+        return
+    # set up now, so that the database is still the test's when this fixture ends
+    request.getfixturevalue("_django_db_helper")
+    from iqf.lib import derived
+
+    with derived.recording() as written:
+        yield
+    if written:
+        stale = derived.stale_values(written)
+        assert not stale, "Derived data left stale:\n" + "\n".join(map(str, stale[:20]))
+
+
 @pytest.fixture
 def user(db):
     return UserFactory()

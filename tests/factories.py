@@ -11,7 +11,6 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from bundles.models import BundleImport
-from commoncore import summary as coverage_summary
 from commoncore.models import (
     Area,
     Attribute,
@@ -114,20 +113,13 @@ class ModuleFactory(DjangoModelFactory):
 
 
 class QualificationModuleFactory(DjangoModelFactory):
+    # A plain create(): the registry of derived data keeps the coverage summary exact.
     class Meta:
         model = QualificationModule
-        skip_postgeneration_save = True
 
     qualification = factory.SubFactory(QualificationFactory)
     module = factory.SubFactory(ModuleFactory)
     mandatory = True
-
-    @factory.post_generation
-    def summarised(self, create, extracted, **kwargs):
-        # Tests write memberships directly; like every write path, keep the coverage
-        # summary exact.
-        if create:
-            coverage_summary.refresh([self.qualification_id])
 
 
 class PrerequisiteFactory(DjangoModelFactory):
@@ -282,38 +274,32 @@ class MappingReviewFactory(DjangoModelFactory):
 
 class AttributeFactory(DjangoModelFactory):
     """A published judgement that a qualification covers area 1 of the default framework;
-    pass ``qualification=None, module=...`` for a module's judgement."""
+    pass ``qualification=None, module=...`` for a module's judgement. (A plain create():
+    the registry of derived data keeps the coverage summary exact.)"""
 
     class Meta:
         model = Attribute
-        skip_postgeneration_save = True
 
     area = factory.LazyFunction(default_area)
     qualification = factory.SubFactory(QualificationFactory)
     module = None
 
-    @factory.post_generation
-    def summarised(self, create, extracted, **kwargs):
-        # Tests write judgements directly; like every write path, keep the coverage
-        # summary exact for the qualification judged or those containing the module.
-        if create:
-            touched = ({self.qualification_id} if self.qualification_id else
-                       coverage_summary.affected_by_modules([self.module_id]))
-            coverage_summary.refresh(touched)
-
 
 class QualificationCoverageFactory(DjangoModelFactory):
-    """A coverage summary row, for tests of the table itself: the qualification is judged
-    as a whole in area 1 of the default framework. (Write paths derive these rows.)"""
+    """A coverage summary row, for tests of the table itself: the row that a judgement of
+    the qualification as a whole in area 1 of the default framework derives (the summary
+    is written by its refresh alone, so the factory writes the judgement)."""
 
     class Meta:
         model = QualificationCoverage
 
     qualification = factory.SubFactory(QualificationFactory)
     area = factory.LazyFunction(default_area)
-    framework = factory.LazyAttribute(lambda row: row.area.framework)
-    whole_possible = True
-    whole_guaranteed = True
+
+    @classmethod
+    def _create(cls, model_class, *, qualification, area, **kwargs):
+        AttributeFactory(qualification=qualification, area=area)
+        return model_class.objects.get(qualification=qualification, area=area)
 
 
 class GridMarkFactory(DjangoModelFactory):

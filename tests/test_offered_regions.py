@@ -463,6 +463,7 @@ def test_refresh_repairs_every_wrong_mask_and_says_how_many_it_changed():
     assert regions.refresh() == 0
 
 
+@pytest.mark.stale_derived
 def test_refresh_of_some_qualifications_repairs_only_those():
     in_london, in_both, *_ = some_offered_qualifications()
     Qualification.objects.update(offered_regions=0)

@@ -26,6 +26,7 @@ from import_export.formats import base_formats
 from openpyxl import load_workbook
 from simple_history.admin import SimpleHistoryAdmin
 
+from iqf.lib import derived
 from iqf.lib.safe_csv import neutralise
 from iqf.lib.upload import UnreadableFile, check_workbook, csv_text, xlsx_cell
 
@@ -233,6 +234,14 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        # A form and its inlines write many rows: what is derived from them is refreshed
+        # once, in the form's transaction.
+        with derived.batch():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_fields(self, request, obj=None):
         # the guard's hidden field is drawn once, at the top of the form (change_form.html)

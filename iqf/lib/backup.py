@@ -13,6 +13,8 @@ from pathlib import Path
 
 from django.db import connection
 
+from iqf.lib import pagecache
+
 SQLITE_HEADER = b"SQLite format 3\x00"
 PG_HEADER = b"PGDMP"
 SUFFIX = {"sqlite": ".sqlite3", "postgresql": ".dump"}
@@ -93,8 +95,10 @@ def check(path: Path) -> None:
 
 def restore(path: Path) -> None:
     """Replace the whole database with the backup at ``path``: all of it or, on any
-    failure, none of it."""
+    failure, none of it. The page-cache counter then moves past every value it had
+    before, so that no page cached before the restore is served after it."""
     check(path)
+    before = pagecache.content_version()
     if connection.vendor == "sqlite":
         connection.ensure_connection()
         source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
@@ -107,4 +111,5 @@ def restore(path: Path) -> None:
         _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
               "--single-transaction", "--exit-on-error", f"--dbname={connection.settings_dict['NAME']}",
               str(path)])
+    pagecache.move_on(past=before)
     connection.close()

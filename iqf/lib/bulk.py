@@ -10,6 +10,10 @@ sequence first, so the caller's instances carry them as after ``save()``.
 
 The history rows are those simple-history writes: every tracked field, the date, the
 user, the reason and ``+`` (created) or ``~`` (changed).
+
+These writes are hand-written SQL, so the derived data of the rows they write are the
+caller's to refresh (``iqf.lib.derived.refreshed_by_caller``): every import refreshes
+them for all its rows at once.
 """
 
 import csv
@@ -24,6 +28,7 @@ from django.conf import settings
 from django.db import connection, models
 from django.utils import timezone
 
+from iqf.lib.derived import refreshed_by_caller
 from iqf.lib.pagecache import content_changed
 
 #: What COPY's text format escapes inside a value.
@@ -33,6 +38,7 @@ _PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models
                  models.FloatField, models.ForeignKey)
 
 
+@refreshed_by_caller()
 def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str = "") -> None:
     """Insert the unsaved ``objs`` (all of one model), giving each its id, and one
     ``+`` history row each. The history rows are copied from the rows just written, in
@@ -82,6 +88,7 @@ def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str 
         obj._state.db = alias
 
 
+@refreshed_by_caller()
 def update_with_history(objs: Sequence[models.Model], fields: Iterable[str], *, user=None,
                         reason: str = "") -> None:
     """Write the named fields of the saved ``objs`` (all of one model) and one ``~``

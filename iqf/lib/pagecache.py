@@ -24,7 +24,6 @@ search costs its own rows only.
 
 import hashlib
 import logging
-import re
 from functools import wraps
 
 from django.conf import settings
@@ -32,12 +31,9 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections, transaction
 from django.http import HttpResponse
 
-#: The table a writing statement writes to.
-WRITE = re.compile(
-    r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|UPDATE|DELETE\s+FROM|REPLACE\s+INTO|TRUNCATE(?:\s+TABLE)?)'
-    r'\s+(?:ONLY\s+)?"?(\w+)',
-    re.IGNORECASE,
-)
+from iqf.lib.derived import Derived, Stale
+from iqf.lib.statements import written_table
+
 #: Tables whose writes no public page shows: sessions, users and sign-in throttling,
 #: second factors, the admin's log, Django's own bookkeeping, and the counter itself.
 UNSHOWN = ("django_session", "auth_", "axes_", "otp_", "django_admin_log", "django_migrations",
@@ -49,8 +45,8 @@ VERSION_SQL = "SELECT version FROM commoncore_contentversion WHERE id = 1"
 
 
 def changes_content(sql: str) -> bool:
-    found = WRITE.match(sql)
-    return bool(found) and not found.group(1).lower().startswith(UNSHOWN)
+    table = written_table(sql)
+    return table is not None and not table.startswith(UNSHOWN)
 
 
 class _Increment:
@@ -78,6 +74,46 @@ def _increment_on_commit(connection) -> None:
             isinstance(pending[1], _Increment) for pending in connection.run_on_commit):
         return
     transaction.on_commit(_Increment(connection.alias), using=connection.alias)
+
+
+def move_on(past: int | None = None, alias: str = "default") -> int:
+    """Move the counter on at once, past ``past`` too when given (the value before a
+    restore, under which pages may still be cached), and return its new value."""
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SELECT version FROM commoncore_contentversion WHERE id = 1")
+        row = cursor.fetchone()
+        current = row[0] if row else 0
+        value = max(current, past or 0) + 1
+        if row:
+            cursor.execute("UPDATE commoncore_contentversion SET version = %s WHERE id = 1",
+                           [value])
+        else:
+            cursor.execute("INSERT INTO commoncore_contentversion (id, version) VALUES (1, %s)",
+                           [value])
+    return value
+
+
+def _refresh_counter(ids=None) -> None:
+    move_on()
+
+
+def _check_counter(ids=None) -> list[Stale]:
+    # A counter cannot disagree with the content; it can only be missing.
+    if content_version() is None:
+        return [Stale("commoncore_contentversion", "id 1", "version", "absent", "present")]
+    return []
+
+
+#: The page-cache counter, derived from every content table: moved on by every committed
+#: write (``watch``), and by ``manage.py restore`` past every value it had before.
+PAGE_COUNTER = Derived(
+    name="page-cache counter",
+    stored_in="commoncore_contentversion.version",
+    summary="moved on by every committed write to the content, so no cached page outlives it",
+    sources=(),
+    refresh=_refresh_counter,
+    check=_check_counter,
+)
 
 
 def content_changed(connection) -> None:

@@ -4,11 +4,9 @@ and summarise its coverage in one transaction."""
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 
-from commoncore import summary as coverage_summary
 from commoncore.models import MappingReview
-from qualifications import regions as offered_regions
+from iqf.lib import derived
 from qualifications.models import AwardingBody, Module, Provider, Qualification
-from roles import keys
 from roles.models import ClusterScheme, Role
 from tooling.generate.draw import build
 from tooling.generate.plan import USER_PREFIX, GenerationError, plan_for
@@ -60,13 +58,13 @@ def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
     if progress:
         progress.start(writer.total_rows())
     with transaction.atomic():
-        writer.write()
-        # The generated memberships and judgements, summarised for pages and reports,
-        # the regions the generated offerings put each qualification in, and which
-        # qualifications the generated links make key.
-        coverage_summary.refresh()
-        offered_regions.refresh()
-        keys.refresh()
+        with derived.refreshed_by_caller():
+            writer.write()
+        # Every derived value, rebuilt once for all the generated rows: the coverage
+        # summary, the regions the offerings put each qualification in, which
+        # qualifications the links make key.
+        for value in derived.REGISTRY.values():
+            value.refresh(None)
     return writer.counts
 
 
