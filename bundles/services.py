@@ -11,9 +11,10 @@ from django.db import DatabaseError, transaction
 from bundles.models import BundleImport
 from bundles.reader import read_bundle
 from bundles.sheets import SHEETS, BundleError, Sheet
-from commoncore import summary as coverage_summary
+from commoncore import summary
 from commoncore.resources import AttributeResource
-from iqf.lib.resources import BundleResource, RowsInvalid, cell_text
+from iqf.lib.resources import BundleResource
+from iqf.lib.rows import RowsInvalid, cell_text
 from qualifications.models import Module, Qualification
 from qualifications.resources import QualificationModuleResource, module_lookup, qualification_lookup
 
@@ -70,7 +71,7 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
         if dry_run:
             transaction.set_rollback(True)
         else:
-            coverage_summary.refresh(_touched_qualifications(sheets, lookups))
+            summary.refresh(_touched_qualifications(sheets, lookups))
             _log_import(path, user, summaries, demonstration)
     return summaries
 
@@ -91,14 +92,14 @@ def _touched_qualifications(sheets: dict[str, Sheet], lookups: dict) -> set[int]
         if sheet is not None and column in sheet.headers:
             position = sheet.headers.index(column)
             refs.update(cell_text(row[position]) for row in sheet.rows)
-    if len(qualification_refs) + len(module_refs) > coverage_summary.FULL_REFRESH_ABOVE:
+    if len(qualification_refs) + len(module_refs) > summary.FULL_REFRESH_ABOVE:
         return None
     qualifications = lookups.get(Qualification) or qualification_lookup()
     modules = lookups.get(Module) or module_lookup()
     found = {qualifications.get(ref) for ref in qualification_refs if ref}
     ids = {q.pk for q in found if q is not None}
     module_ids = {m.pk for m in (modules.get(ref) for ref in module_refs if ref) if m is not None}
-    return ids | coverage_summary.affected_by_modules(module_ids)
+    return ids | summary.affected_by_modules(module_ids)
 
 
 def _log_import(path: Path, user, summaries: list[SheetSummary], demonstration: bool) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 
 from commoncore.models import Area, Attribute, Basis, Element, Framework, GridMark, MappingReview
-from commoncore.services import CellKey, Judgement, attribute_key, open_review, published_judgements
+from commoncore.services import CellKey, Mark, attribute_key, open_review, published_attributes
 from qualifications.models import Qualification, QualificationModule
 
 
@@ -28,7 +28,7 @@ class Column:
 
 
 @dataclass
-class Cell:
+class GridCell:
     name: str
     key: CellKey
     column: Column
@@ -53,7 +53,7 @@ class Row:
     mandatory: bool | None  # None: the qualification as a whole
     basis: str
     note: str
-    cells: list[Cell] = field(default_factory=list)
+    cells: list[GridCell] = field(default_factory=list)
     judged_elsewhere: bool = False
 
     @property
@@ -96,15 +96,15 @@ class Grid:
     def changes(self) -> int:
         return sum(row.changes for row in self.rows)
 
-    def cell_names(self) -> dict[str, tuple[Row, Cell]]:
+    def cell_names(self) -> dict[str, tuple[Row, GridCell]]:
         return {cell.name: (row, cell) for row in self.rows for cell in row.cells}
 
-    def marks_from_post(self, data: QueryDict) -> dict[CellKey, Judgement]:
+    def marks_from_post(self, data: QueryDict) -> dict[CellKey, Mark]:
         """The ticked cells of a posted grid. Anything the grid does not have is refused."""
         cells = self.cell_names()
         rows = {row.key: row for row in self.rows}
         bases = set(Basis.values) | {""}
-        judgements: dict[str, Judgement] = {}
+        judgements: dict[str, Mark] = {}
         for row in self.rows:
             basis = data.get(f"basis-{row.key}", "")
             if basis not in bases:
@@ -112,8 +112,8 @@ class Grid:
             note = data.get(f"note-{row.key}", "").strip()
             if len(note) > 2000:
                 raise GridInputError(f"The note on {row.title} is longer than 2,000 characters.")
-            judgements[row.key] = Judgement(basis=basis, note=note)
-        marks: dict[CellKey, Judgement] = {}
+            judgements[row.key] = Mark(basis=basis, note=note)
+        marks: dict[CellKey, Mark] = {}
         for name in data:
             if not name.startswith("cell-"):
                 if name.startswith(("basis-", "note-")) and name.split("-", 1)[1] not in rows:
@@ -152,7 +152,7 @@ def build_grid(qualification: Qualification, framework: Framework,
         .select_related("module").order_by("order", "module__ref")
     )
     module_ids = [m.module_id for m in memberships]
-    published = published_judgements(qualification, framework, module_ids)
+    published = published_attributes(qualification, framework, module_ids)
     if review is not None:
         marks: dict[CellKey, Attribute | GridMark] = {
             attribute_key(m): m for m in review.marks.all()
@@ -173,7 +173,7 @@ def build_grid(qualification: Qualification, framework: Framework,
                   judged_elsewhere=module_id in elsewhere, **kwargs)
         for column in columns:
             cell_key = (module_id, column.area.pk, column.element.pk if column.element else None)
-            new.cells.append(Cell(f"cell-{key}-{column.key}", cell_key, column,
+            new.cells.append(GridCell(f"cell-{key}-{column.key}", cell_key, column,
                                   cell_key in marks, cell_key in published))
         return new
 

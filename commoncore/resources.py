@@ -13,7 +13,8 @@ from commoncore.models import (
     MappingReview,
     ReviewStatus,
 )
-from iqf.lib.resources import BundleResource, Lookup, RowReader, WholeNumberWidget, column, norm
+from iqf.lib.resources import BundleResource, column
+from iqf.lib.rows import Lookup, RowReader, WholeNumberWidget, norm
 from qualifications.models import Module, Qualification, QualificationModule
 from qualifications.resources import module_lookup, qualification_lookup
 

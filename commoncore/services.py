@@ -17,7 +17,7 @@ from django.db.models.functions import RowNumber
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from commoncore import summary as coverage_summary
+from commoncore import summary
 from commoncore.models import (
     OPEN_STATUSES,
     Area,
@@ -47,7 +47,9 @@ class MappingError(Exception):
 
 
 @dataclass(frozen=True)
-class Judgement:
+class Mark:
+    """A ticked cell of a grid: what the judgement was made from, and the mapper's note."""
+
     basis: str = ""
     note: str = ""
 
@@ -67,10 +69,11 @@ def open_review(qualification: Qualification, framework: Framework) -> MappingRe
     )
 
 
-def published_judgements(
+def published_attributes(
     qualification: Qualification, framework: Framework, module_ids
 ) -> dict[CellKey, Attribute]:
-    """The public judgements of the qualification and of the given modules."""
+    """The published attributes (judgements) of the qualification and of the given
+    modules."""
     attributes = Attribute.objects.filter(area__framework=framework).filter(
         Q(qualification=qualification) | Q(module_id__in=list(module_ids))
     )
@@ -106,7 +109,7 @@ def can_moderate(user) -> bool:
 @transaction.atomic
 def review_save_draft(
     *, qualification: Qualification, framework: Framework, user,
-    marks: Mapping[CellKey, Judgement], version: int | None,
+    marks: Mapping[CellKey, Mark], version: int | None,
 ) -> MappingReview:
     """Store the grid's ticked cells as a draft. ``version`` is the grid's version the
     mapper's page showed (None when the page showed no grid in progress)."""
@@ -186,7 +189,7 @@ def _check_cells(framework: Framework, module_ids: set[int], marks) -> None:
             raise MappingError("The grid names an element that is not in its area.")
 
 
-def _replace_marks(review: MappingReview, marks: Mapping[CellKey, Judgement], user) -> None:
+def _replace_marks(review: MappingReview, marks: Mapping[CellKey, Mark], user) -> None:
     current = {attribute_key(m): m for m in review.marks.all()}
     removed = [m for key, m in current.items() if key not in marks]
     added, changed = [], []
@@ -251,9 +254,9 @@ def _draw(review: MappingReview, policy: ModerationPolicy, user) -> None:
             f"{policy.sample_rate} % sample (seed {policy.seed})")
     _event(EventKind.SUBMIT, review, actor=user, note=note)
     if not sampled:
-        summary = _publish(review, actor=None)
+        published = _publish(review, actor=None)
         _event(EventKind.ACCEPT_UNSAMPLED, review, actor=None,
-               note=f"Not drawn in the sample, so accepted without moderation. {summary}")
+               note=f"Not drawn in the sample, so accepted without moderation. {published}")
 
 
 # -- moderation ----------------------------------------------------------------------
@@ -263,8 +266,8 @@ def _draw(review: MappingReview, policy: ModerationPolicy, user) -> None:
 def review_approve(*, review: MappingReview, moderator, version: int) -> MappingReview:
     """Approve a submitted grid and publish its judgements, in one transaction."""
     _decide(review, moderator, version, status=ReviewStatus.APPROVED, reason="")
-    summary = _publish(review, actor=moderator)
-    _event(EventKind.APPROVE, review, actor=moderator, note=summary)
+    published = _publish(review, actor=moderator)
+    _event(EventKind.APPROVE, review, actor=moderator, note=published)
     return review
 
 
@@ -320,7 +323,7 @@ def _publish(review: MappingReview, *, actor) -> str:
     that were its rows: ticked cells published, unticked cells withdrawn. Returns a
     summary of the change for the event's note."""
     module_ids = set(review.grid_modules)
-    current = published_judgements(review.qualification, review.framework, module_ids)
+    current = published_attributes(review.qualification, review.framework, module_ids)
     wanted = {attribute_key(m): m for m in review.marks.all()}
     withdrawn = [a for key, a in current.items() if key not in wanted]
     delete_with_history(withdrawn, user=actor, reason=f"Unticked in {review}")
@@ -348,8 +351,8 @@ def _publish(review: MappingReview, *, actor) -> str:
     # The qualification's own judgements changed, and so did the coverage of every
     # qualification sharing a module whose judgements were added or withdrawn.
     touched_modules = {a.module_id for a in [*withdrawn, *new] if a.module_id is not None}
-    coverage_summary.refresh(
-        {review.qualification_id} | coverage_summary.affected_by_modules(touched_modules)
+    summary.refresh(
+        {review.qualification_id} | summary.affected_by_modules(touched_modules)
     )
     return (f"Published: {len(new)} judgement{pluralize(len(new))} added, {len(withdrawn)} "
             f"withdrawn, {len(changed)} with a new basis or note.")

@@ -177,14 +177,14 @@ def _through_modules(attributes) -> set[int]:
     return own | via
 
 
-def _reached_by_judgement(attribute: Attribute) -> set[int]:
+def _reached_by_attribute(attribute: Attribute) -> set[int]:
     reached = {attribute.qualification_id} if attribute.qualification_id else set()
     if attribute.module_id:
         reached |= affected_by_modules([attribute.module_id])
     return reached
 
 
-JUDGED = frozenset({"area", "area_id", "element", "element_id", "qualification",
+ATTRIBUTE_FIELDS = frozenset({"area", "area_id", "element", "element_id", "qualification",
                     "qualification_id", "module", "module_id"})
 COVERAGE_SUMMARY = Derived(
     name="coverage summary",
@@ -194,7 +194,7 @@ COVERAGE_SUMMARY = Derived(
     sources=(
         Source(Attribute, reach=lambda rows: _through_modules(
             Attribute.objects.filter(pk__in=rows.values("pk"))),
-            reach_row=_reached_by_judgement, moves=True, fields=JUDGED),
+            reach_row=_reached_by_attribute, moves=True, fields=ATTRIBUTE_FIELDS),
         Source(QualificationModule,
                reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
                reach_row=lambda membership: [membership.qualification_id], moves=True,

@@ -73,16 +73,16 @@ def dashboard(request) -> dict:
     """Counts for the admin index, in a fixed number of queries."""
     # Imported here: the admin site is built before the apps' models are ready.
     from qualifications.admin import verification_due_before
-    from qualifications.models import Module, Provider, Qualification
+    from qualifications.models import Module, Provider, Qualification, current_qualification
     from roles.models import Role
 
     due = verification_due_before()
     qualifications = Qualification.objects.aggregate(
         total=Count("id"),
-        current=Count("id", filter=Q(status=Qualification.Status.CURRENT)),
+        current=Count("id", filter=current_qualification()),
         unverified=Count(
             "id",
-            filter=Q(status=Qualification.Status.CURRENT)
+            filter=current_qualification()
             & (Q(last_verified__isnull=True) | Q(last_verified__lt=due)),
         ),
     )

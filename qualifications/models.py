@@ -88,9 +88,15 @@ class Region(models.Model):
         return 1 << self.bit
 
 
+def current_qualification(path: str = "") -> Q:
+    """That the qualification reached through ``path`` is current (neither withdrawn nor
+    superseded): the one place that says what a current qualification is."""
+    return Q(**{f"{path}status": Qualification.Status.CURRENT})
+
+
 class QualificationQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(status=Qualification.Status.CURRENT)
+        return self.filter(current_qualification())
 
     def with_related(self):
         return self.select_related("qualification_type", "awarding_body", "superseded_by")

@@ -3,8 +3,8 @@
 from django.db.models import QuerySet
 
 from iqf.lib.bulk import update_with_history
-from iqf.lib.resources import (
-    BundleResource,
+from iqf.lib.resources import BundleResource, column
+from iqf.lib.rows import (
     DateWidget,
     LevelWidget,
     Lookup,
@@ -12,11 +12,10 @@ from iqf.lib.resources import (
     RowReader,
     WholeNumberWidget,
     YesNoWidget,
-    column,
     norm,
 )
 from iqf.lib.text import title_key
-from qualifications import regions as offered_regions
+from qualifications import regions
 from qualifications.models import (
     AwardingBody,
     Module,
@@ -384,15 +383,15 @@ class ProviderResource(BundleResource):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        regions = list(Region.objects.all())
-        self.regions = Lookup("region", lambda: regions, lambda r: r.name)
-        for region in regions:
+        known = list(Region.objects.all())
+        self.regions = Lookup("region", lambda: known, lambda r: r.name)
+        for region in known:
             self.regions.alias(region.slug, region)
         self.existing_rows: set[int] = set()  # providers the sheet may move or rename
 
     def after_write(self, data) -> None:
         # Where the sheet's providers are now decides where their qualifications are offered.
-        offered_regions.refresh(offered_regions.offered_by(self.existing_rows))
+        regions.refresh(regions.offered_by(self.existing_rows))
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.name),)
@@ -431,7 +430,7 @@ class OfferingResource(BundleResource):
         self.offered: set[int] = set()  # the qualifications the sheet names
 
     def after_write(self, data) -> None:
-        offered_regions.refresh(self.offered)
+        regions.refresh(self.offered)
 
     def instance_key(self, instance) -> tuple:
         return (norm(instance.provider.name), norm(instance.qualification.ref), norm(instance.mode))

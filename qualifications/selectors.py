@@ -23,7 +23,7 @@ from qualifications.models import (
     QualificationModule,
     Region,
 )
-from roles.models import Role, RoleQualification
+from roles.models import RoleQualification, current_role
 
 
 def money(cost: Decimal | None) -> str:
@@ -58,7 +58,7 @@ class AreaCoverage:
 
 
 @dataclass(frozen=True)
-class QualificationCoverage:
+class CoverageByArea:
     """Guaranteed (mandatory modules and the qualification's own judgements) against
     possible (every module) coverage; ``mapped`` says whether a grid was published."""
 
@@ -112,7 +112,7 @@ def modules_of(qualification: Qualification, framework: Framework,
 
 
 def coverage_of(qualification: Qualification, framework: Framework,
-                areas: list[AreaInfo]) -> QualificationCoverage:
+                areas: list[AreaInfo]) -> CoverageByArea:
     """Area by area, whether the qualification covers it for certain and possibly
     (four queries). ``qualification`` carries the ``mapped`` annotation."""
     ids = [qualification.pk]
@@ -120,7 +120,7 @@ def coverage_of(qualification: Qualification, framework: Framework,
     guaranteed = coverage.qualification_areas(ids, framework, areas, mode=Mode.GUARANTEED)
     possible_numbers = possible.get(qualification.pk, set())
     guaranteed_numbers = guaranteed.get(qualification.pk, set())
-    return QualificationCoverage(
+    return CoverageByArea(
         mapped=bool(getattr(qualification, "mapped", False)),
         rows=[AreaCoverage(area, area.number in guaranteed_numbers, area.number in possible_numbers)
               for area in areas],
@@ -159,7 +159,7 @@ def replaced(qualification: Qualification) -> QuerySet[Qualification]:
 def roles_of(qualification: Qualification) -> QuerySet[RoleQualification]:
     """The current roles the qualification serves, key ones first (one query)."""
     return (
-        RoleQualification.objects.filter(qualification=qualification, role__status=Role.Status.CURRENT)
+        RoleQualification.objects.filter(current_role("role__"), qualification=qualification)
         .select_related("role")
         .order_by("-is_key", "role__title")
     )

@@ -42,7 +42,7 @@ CHOSEN_PREFIXES = {"key": "", "area": "Covers area", "region": "Offered in"}
 
 
 @dataclass(frozen=True)
-class Result:
+class FinderRow:
     qualification: Qualification
     mapped: bool
     areas_covered: int
@@ -131,7 +131,7 @@ def finder(request: HttpRequest) -> HttpResponse:
     context.update({
         "page": page, "page_links": page_links(page),
         "results": [
-            Result(q, q.pk in mapped, len(covered.get(q.pk, ())))
+            FinderRow(q, q.pk in mapped, len(covered.get(q.pk, ())))
             for q in page.object_list
         ],
         "total_areas": len(filters.areas), "chosen": _chosen(request, facets),

@@ -20,8 +20,8 @@ from django.utils.safestring import SafeString, mark_safe
 from commoncore.models import MappingReview
 from reports.params import Params
 
-Cell = str | int
-Row = tuple[Cell, ...]
+CellValue = str | int
+Row = tuple[CellValue, ...]
 
 #: the rows a database cursor fetches at a time when a table's rows are streamed
 CHUNK = 2000

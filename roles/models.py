@@ -60,9 +60,15 @@ class Cluster(TimeStampedModel):
         return self.name
 
 
+def current_role(path: str = "") -> Q:
+    """That the role reached through ``path`` (``"role__"``, ``"role_links__role__"``…) is
+    current, not archived: the one place that says what a current role is."""
+    return Q(**{f"{path}status": Role.Status.CURRENT})
+
+
 class RoleQuerySet(models.QuerySet):
     def current(self):
-        return self.filter(status=Role.Status.CURRENT)
+        return self.filter(current_role())
 
 
 class Role(TimeStampedModel):

@@ -2,16 +2,8 @@
 
 from django.db.models import QuerySet
 
-from iqf.lib.resources import (
-    BundleResource,
-    LevelWidget,
-    Lookup,
-    RowReader,
-    YesNoWidget,
-    cell_text,
-    column,
-    norm,
-)
+from iqf.lib.resources import BundleResource, column
+from iqf.lib.rows import LevelWidget, Lookup, RowReader, YesNoWidget, cell_text, norm
 from qualifications.models import Qualification
 from qualifications.resources import qualification_lookup
 from roles import keys

@@ -21,7 +21,7 @@ from commoncore.models import Framework
 from iqf.lib.pagecache import cached_page
 from iqf.lib.paging import page_links, page_number, paginate
 from qualifications.models import Region
-from roles import selectors
+from roles import moves, selectors
 from roles.models import Cluster, ClusterScheme, Role
 
 
@@ -233,7 +233,7 @@ def role_move(request: HttpRequest) -> HttpResponse:
     move = None
     if current.role is not None and target.role is not None and not errors:
         framework = Framework.objects.default()
-        move = selectors.role_move(current.role, target.role, framework,
+        move = moves.role_move(current.role, target.role, framework,
                                    coverage.areas_of(framework))
     return render(request, "roles/role_move.html", {
         "from_choice": current,

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
-from tests.factories import UserFactory
+from tests.support.factories import UserFactory
 
 #: The database the settings name, read before pytest-django swaps in the test database.
 CONFIGURED_DATABASE = django_settings.DATABASES["default"]["NAME"]
@@ -45,6 +45,14 @@ def derived_data_stay_exact(request):
     if written:
         stale = derived.stale_values(written)
         assert not stale, "Derived data left stale:\n" + "\n".join(map(str, stale[:20]))
+
+
+@pytest.fixture
+def clerk(db):
+    """A staff member in the Data clerk group."""
+    from tests.support.admin import person
+
+    return person("Data clerk")
 
 
 @pytest.fixture

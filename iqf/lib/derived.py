@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Expression, F
-from django.db.models import signals as model_signals
-from django.db.models.sql import compiler as sql_compiler
+from django.db.models import Expression, F, signals
+from django.db.models.sql import compiler
 
 from iqf.lib.statements import written_table
 
@@ -135,10 +134,10 @@ def register(derived: Derived) -> None:
         if source.guarded and derived.name not in names:
             names.append(derived.name)
         uid = f"iqf-derived-{derived.name}-{source.model._meta.label_lower}"
-        model_signals.pre_save.connect(_saving, sender=source.model, dispatch_uid=uid + "-pre")
-        model_signals.post_save.connect(_saved, sender=source.model, dispatch_uid=uid + "-post")
-        model_signals.pre_delete.connect(_deleting, sender=source.model, dispatch_uid=uid + "-del")
-        model_signals.post_delete.connect(_deleted, sender=source.model,
+        signals.pre_save.connect(_saving, sender=source.model, dispatch_uid=uid + "-pre")
+        signals.post_save.connect(_saved, sender=source.model, dispatch_uid=uid + "-post")
+        signals.pre_delete.connect(_deleting, sender=source.model, dispatch_uid=uid + "-del")
+        signals.post_delete.connect(_deleted, sender=source.model,
                                           dispatch_uid=uid + "-deleted")
 
 
@@ -294,7 +293,7 @@ class SourceQuerySet(models.QuerySet):
 
 # -- hand-written SQL ---------------------------------------------------------------------
 
-_COMPILER_FILE = sql_compiler.__file__
+_COMPILER_FILE = compiler.__file__
 
 
 @contextmanager

@@ -42,6 +42,10 @@ def parse_level(code: str) -> int | None:
     raise ValueError(f"{text!r} is not a level: use E, 1 to 8, or leave it empty")
 
 
+#: Every level as its code and label, for a choice of levels in a query string.
+CODE_CHOICES = [(level_code(value), label) for value, label in Level.choices]
+
+
 def level_field(**kwargs) -> models.PositiveSmallIntegerField:
     kwargs.setdefault("help_text", "Entry, 1 to 8, or empty when the entry is not levelled.")
     return models.PositiveSmallIntegerField(

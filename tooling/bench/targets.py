@@ -28,7 +28,7 @@ def _busiest(queryset, relation: str):
 def page_targets() -> list[Target]:
     scheme = ClusterScheme.objects.filter(is_default=True).first()
     cluster = _busiest(Cluster.objects.filter(scheme=scheme), "role_links")
-    roles = Role.objects.filter(status=Role.Status.CURRENT)
+    roles = Role.objects.current()
     role = _busiest(roles, "qualification_links")
     # a move up a pathway: from a role at a lower level to the busiest role's level
     start = roles.exclude(pk=role.pk).filter(level__lt=role.level or 9).order_by("-level", "pk").first() \

@@ -4,7 +4,7 @@ the same middleware, without templates or queries."""
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from iqf.urls import urlpatterns as site
+from iqf import urls
 
 FLOOR_PATH = "/__benchmark__/floor/"
 
@@ -13,4 +13,4 @@ def floor(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"ok", content_type="text/plain")
 
 
-urlpatterns = [path(FLOOR_PATH.strip("/") + "/", floor), *site]
+urlpatterns = [path(FLOOR_PATH.strip("/") + "/", floor), *urls.urlpatterns]

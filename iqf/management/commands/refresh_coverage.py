@@ -1,7 +1,7 @@
 """The former name of ``refresh_derived``, kept for the scripts that call it."""
 
-from iqf.management.commands.refresh_derived import Command as RefreshDerived
+from iqf.management.commands import refresh_derived
 
 
-class Command(RefreshDerived):
-    help = "Another name for refresh_derived. " + RefreshDerived.help
+class Command(refresh_derived.Command):
+    help = "Another name for refresh_derived. " + refresh_derived.Command.help
