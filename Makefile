@@ -38,11 +38,9 @@ setup: $(STAMP) $(ASSETS)
 run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-## Lint, check the layering and for missing migrations, run the whole suite (browser tests
-## included).
-test: $(STAMP) $(ASSETS) tools
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/lint-imports --no-cache
+## Lint, check the formatting, the types and the layering and for missing migrations, run
+## the whole suite (browser tests included).
+test: $(STAMP) $(ASSETS) tools lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
@@ -73,8 +71,11 @@ restore: $(STAMP)
 	@test -n "$(FILE)" || { echo "make restore needs FILE=path/to/backup"; exit 2; }
 	$(PY) manage.py restore $(FILE)
 
+## The checks that need no database: ruff (lint and format), mypy, the layering contracts.
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 
 ## The benchmark at K times the source's size (make bench K=100 [DATABASE_URL=postgres://…]

@@ -49,7 +49,7 @@ class ElementAdmin(IQFModelAdmin):
 
 class ReviewEventInline(admin.TabularInline):
     model = ReviewEvent
-    fields = ["at", "kind", "actor", "note"]
+    fields = ("at", "kind", "actor", "note")
     readonly_fields = fields
     extra = 0
     can_delete = False

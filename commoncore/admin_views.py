@@ -197,7 +197,7 @@ def queue(site: AdminSite, request: HttpRequest):
         .order_by("submitted_at", "id")[:500]
     )
     mine = list(
-        MappingReview.objects.filter(mapped_by=request.user, status__in=services.EDITABLE)
+        MappingReview.objects.filter(mapped_by=request.user.pk, status__in=services.EDITABLE)
         .select_related("qualification", "framework").order_by("-updated_at")[:200]
     )
     now = timezone.now()

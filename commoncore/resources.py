@@ -230,7 +230,7 @@ class AttributeResource(BundleResource):
         element = None
         if reader.text("element") and area is not None:
             order = reader.whole_number("element")
-            element = self.elements.get((area.pk, order))
+            element = None if order is None else self.elements.get((area.pk, order))
             if element is None:
                 reader.fail("element", f"area {number} of {framework} has no element {order}")
         qualification = reader.lookup("qualification_ref", self.qualifications)

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, Window
@@ -32,7 +33,7 @@ from commoncore.models import (
     ReviewEvent,
     ReviewStatus,
 )
-from iqf.lib.history import delete_with_history, record_history
+from iqf.lib.history import delete_with_history, record_history, stamp
 from qualifications.models import Qualification, QualificationModule
 
 #: a cell: (module id, or None for the qualification as a whole; area id; element id or None)
@@ -149,7 +150,7 @@ def _new_round(qualification, framework, user) -> MappingReview:
         mapped_by=user, status=ReviewStatus.DRAFT,
     )
     # simple-history writes the creation row on save: one row, with its author and reason.
-    review._history_user, review._change_reason = user, "Grid started"
+    stamp(review, user=user, reason="Grid started")
     try:
         with transaction.atomic():
             review.save()
@@ -239,10 +240,11 @@ def review_submit(*, review: MappingReview, user, version: int) -> MappingReview
 
 
 def _draw(review: MappingReview, policy: ModerationPolicy, user) -> None:
+    assert policy.sample_rate is not None, "a sampling policy has a rate"
     draw = draw_value(policy.seed, review)
     sampled = draw < policy.sample_rate / 100
     now = timezone.now()
-    changes = {"sample_rate": policy.sample_rate, "sample_draw": draw, "sampled": sampled,
+    changes: dict[str, Any] = {"sample_rate": policy.sample_rate, "sample_draw": draw, "sampled": sampled,
                "version": F("version") + 1, "updated_at": now}
     if not sampled:
         changes |= {"status": ReviewStatus.ACCEPTED, "decided_at": now, "published_at": now}
@@ -386,8 +388,7 @@ def _change_policy(policy: ModerationPolicy, actor, *, mode, sample_rate, note: 
     policy.mode, policy.sample_rate, policy.set_by, policy.note = mode, sample_rate, actor, note
     if mode == PolicyMode.SAMPLE:
         policy.seed = secrets.token_hex(8)
-    policy._change_reason = "Policy changed"
-    policy._history_user = actor
+    stamp(policy, user=actor, reason="Policy changed")
     policy.save()
     seed = f" (seed {policy.seed})" if mode == PolicyMode.SAMPLE else ""
     _event(EventKind.POLICY_CHANGE, None, mapper=policy.mapper, actor=actor,
@@ -395,8 +396,11 @@ def _change_policy(policy: ModerationPolicy, actor, *, mode, sample_rate, note: 
 
 
 def _event(kind, review: MappingReview | None, *, actor, note: str = "", mapper=None) -> None:
+    if mapper is None:
+        assert review is not None, "an event names its mapper or its grid"
+        mapper = review.mapped_by
     ReviewEvent.objects.create(
-        kind=kind, review=review, mapper=mapper or review.mapped_by, actor=actor,
+        kind=kind, review=review, mapper=mapper, actor=actor,
         at=timezone.now(), note=note,
     )
 

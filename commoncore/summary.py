@@ -17,7 +17,7 @@ modules and groups them by area, in a handful of statements whatever the data's 
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from commoncore.models import Area, Attribute, QualificationCoverage
 from iqf.lib.derived import Derived, Source, Stale, lock_rows
@@ -35,7 +35,9 @@ def _table(model: type[Model]) -> str:
 
 
 def _col(model: type[Model], field: str) -> str:
-    return connection.ops.quote_name(model._meta.get_field(field).column)
+    concrete = model._meta.get_field(field)
+    assert isinstance(concrete, Field)
+    return connection.ops.quote_name(concrete.column)
 
 
 #: The summary's columns, in the order the SELECT gives them.

@@ -20,12 +20,13 @@ class IQFAdminSite(admin.AdminSite):
     # With STAFF_TWO_FACTOR, signing in takes a password and the current code of the
     # person's authenticator app (django-otp TOTP), and a session signed in without that
     # code is not let in.
+    # (properties: read from the settings on each sign-in)
     @property
-    def login_form(self):
+    def login_form(self):  # type: ignore[override]
         return two_factor_form() if settings.STAFF_TWO_FACTOR else None
 
     @property
-    def login_template(self):
+    def login_template(self):  # type: ignore[override]
         return "otp/admin111/login.html" if settings.STAFF_TWO_FACTOR else None
 
     def has_permission(self, request):

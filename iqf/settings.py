@@ -8,6 +8,7 @@ import os
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import overload
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -16,6 +17,10 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -241,6 +246,7 @@ try:
     PROXY_COUNT = int(env_str("PROXY_COUNT", "1" if PRODUCTION else "0"))
 except ValueError:
     raise ImproperlyConfigured("PROXY_COUNT must be a whole number of proxies") from None
+AXES_IPWARE_META_PRECEDENCE_ORDER: tuple[str, ...]
 if PROXY_COUNT:
     AXES_IPWARE_PROXY_COUNT = PROXY_COUNT
     AXES_IPWARE_PROXY_ORDER = "right-most"

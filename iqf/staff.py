@@ -27,6 +27,7 @@ class StaffGroupAdmin(NoRegexLookups, GroupAdmin):
     pass
 
 
-for model, model_admin in [(get_user_model(), StaffUserAdmin), (Group, StaffGroupAdmin)]:
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, StaffGroupAdmin)

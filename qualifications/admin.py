@@ -185,7 +185,7 @@ class QualificationAdmin(IQFModelAdmin):
 
     @admin.display(description="modules", ordering="module_total")
     def module_count(self, obj: Qualification) -> int:
-        return obj.module_total
+        return obj.module_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="status", ordering="status")
     def status_tag(self, obj: Qualification) -> str:
@@ -270,7 +270,7 @@ class ModuleAdmin(IQFModelAdmin):
 
     @admin.display(description="used by qualifications", ordering="qualification_total")
     def qualification_count(self, obj: Module) -> int:
-        return obj.qualification_total
+        return obj.qualification_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(AwardingBody)
@@ -293,7 +293,7 @@ class AwardingBodyAdmin(IQFModelAdmin):
 
     @admin.display(description="qualifications", ordering="qualification_total")
     def qualification_count(self, obj: AwardingBody) -> int:
-        return obj.qualification_total
+        return obj.qualification_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(QualificationType)
@@ -326,7 +326,7 @@ class ProviderAdmin(IQFModelAdmin):
 
     @admin.display(description="qualifications offered", ordering="offering_total")
     def offering_count(self, obj: Provider) -> int:
-        return obj.offering_total
+        return obj.offering_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 @admin.register(Region)

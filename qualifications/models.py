@@ -370,8 +370,11 @@ class Prerequisite(models.Model):
         return f"{self.qualification.ref} requires {required}"
 
 
-class ProviderQuerySet(SourceQuerySet, NamedQuerySet):
+class ProviderQuerySet(SourceQuerySet):
     """Providers' regions and archiving decide where their qualifications are offered."""
+
+    def active(self):
+        return self.filter(is_archived=False)
 
 
 class Provider(TimeStampedModel):

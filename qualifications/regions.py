@@ -14,7 +14,7 @@ refresh_derived`` rebuilds it whole.
 from collections.abc import Iterable
 
 from django.db import models
-from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Cast, Coalesce
 from django.db.models.lookups import GreaterThan
 
@@ -38,7 +38,9 @@ def offered_in(regions: Iterable[Region]) -> Q:
 def derived_mask() -> Coalesce:
     """The regions of the qualification ``OuterRef("pk")``, from its offerings by
     providers that are not archived."""
-    bit = Cast(1, models.BigIntegerField()).bitleftshift(F("provider__region__bit"))
+    # (the stubs take a shift by a whole number only; Django shifts by any expression)
+    bit = Cast(Value(1), models.BigIntegerField()).bitleftshift(
+        F("provider__region__bit"))  # type: ignore[arg-type]
     regions = (
         Offering.objects.filter(qualification=OuterRef("pk"), provider__is_archived=False,
                                 provider__region__isnull=False)

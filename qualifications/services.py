@@ -35,7 +35,8 @@ def successor_loop(*, qualification: Qualification, successor: Qualification | N
     qualification cannot, through a chain of successors, end up superseding itself."""
     if successor is None or qualification.pk is None:
         return []
-    chain, seen, current = [qualification.ref], set(), successor
+    chain, seen = [qualification.ref], set()
+    current: Qualification | None = successor
     while current is not None and current.pk not in seen:
         chain.append(current.ref)
         if current.pk == qualification.pk:

@@ -84,7 +84,7 @@ def _chosen(request: HttpRequest, facets: list[Facet]) -> list[Chosen]:
 
 def _errors(form_errors: dict, page_error: str) -> list[tuple[str, str]]:
     """(message, anchor) pairs for the error summary."""
-    errors = []
+    errors: list[tuple[str, str]] = []
     for name, messages in form_errors.items():
         label, anchor = FINDER_FIELDS.get(name, (name, ""))
         errors.extend((f"{label}: {message}", anchor) for message in messages)

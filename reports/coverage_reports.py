@@ -90,15 +90,16 @@ def module_areas(params: Params) -> Result:
     every = module_set(params).values(grp=Value(0), mid=F("pk"))
     found = next(iter(flags.counts(every, params.areas, params.rule)), {})
     total = found.get("modules", 0)
-    counts = {a.number: found.get(f"area_{a.number}", 0) for a in params.areas}
+    counts: dict[int | str, int] = {a.number: found.get(f"area_{a.number}", 0) for a in params.areas}
     none = total - found.get("any_area", 0)
-    rows = [(a.number, counts[a.number], share(counts[a.number], total)) for a in params.areas]
+    rows: list[tuple[int | str, int, str]] = [
+        (a.number, counts[a.number], share(counts[a.number], total)) for a in params.areas]
     rows.append(("none", none, share(none, total)))
     main = Table("module-areas", f"Modules covering each area, of {total} distinct modules",
                  ["area", "modules", "share"], rows,
                  headings=["Area", "Modules", "Share"], numeric=frozenset({1, 2}),
                  totals=frozenset({len(rows) - 1}))
-    titles = {a.number: f"{a.number}. {a.short_title}" for a in params.areas}
+    titles: dict[int | str, str] = {a.number: f"{a.number}. {a.short_title}" for a in params.areas}
     chart = Chart(
         "Share of modules covering each area",
         "; ".join(f"{titles.get(r[0], 'No area')}: {r[2]}" for r in rows) + ".",

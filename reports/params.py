@@ -40,6 +40,7 @@ class ReportForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None  # a form's clean gives its cleaned data
         text = self._text(data, "scheme")
         schemes = ClusterScheme.objects.all()
         scheme = None if text is None else _named(schemes, text) if text \

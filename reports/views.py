@@ -19,6 +19,7 @@ from django.http import (
     QueryDict,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.html import escape
@@ -214,7 +215,7 @@ def _csv_chunks(table: Table) -> Iterator[str]:
 
 
 @require_safe
-def download_csv(request: HttpRequest, name: str, table: str | None = None) -> HttpResponse:
+def download_csv(request: HttpRequest, name: str, table: str | None = None) -> HttpResponseBase:
     found = _result(request, name)
     if isinstance(found, HttpResponse):
         return found

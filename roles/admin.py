@@ -32,7 +32,7 @@ class ClusterSchemeAdmin(IQFModelAdmin):
 
     @admin.display(description="clusters", ordering="cluster_total")
     def cluster_count(self, obj: ClusterScheme) -> int:
-        return obj.cluster_total
+        return obj.cluster_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 class RoleClusterInline(JoinedTabularInline):
@@ -86,7 +86,7 @@ class ClusterAdmin(IQFModelAdmin):
 
     @admin.display(description="roles", ordering="role_total")
     def role_count(self, obj: Cluster) -> int:
-        return obj.role_total
+        return obj.role_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
 
 class NoKeyQualificationFilter(admin.SimpleListFilter):
@@ -130,8 +130,8 @@ class RoleAdmin(IQFModelAdmin):
 
     @admin.display(description="qualifications", ordering="qualification_total")
     def qualification_count(self, obj: Role) -> int:
-        return obj.qualification_total
+        return obj.qualification_total  # type: ignore[attr-defined]  # annotated by get_queryset
 
     @admin.display(description="key", ordering="key_total")
     def key_count(self, obj: Role) -> int:
-        return obj.key_total
+        return obj.key_total  # type: ignore[attr-defined]  # annotated by get_queryset

@@ -84,7 +84,8 @@ class Role(TimeStampedModel):
         max_length=16, choices=Status.choices, default=Status.CURRENT, db_index=True,
         help_text="Archive a role that no longer exists; it stays on record.",
     )
-    clusters = models.ManyToManyField(Cluster, through="RoleCluster", related_name="roles")
+    clusters: models.ManyToManyField = models.ManyToManyField(
+        Cluster, through="RoleCluster", related_name="roles")
     history = History()
 
     objects = RoleQuerySet.as_manager()

@@ -94,7 +94,7 @@ def largest_clusters(scheme: ClusterScheme, limit: int) -> list[Cluster]:
         .order_by("-n", "name").values("pk")[:limit]
     )
     return sorted(with_counts(Cluster.objects.filter(pk__in=top)),
-                  key=lambda c: (-c.n_roles, c.name))
+                  key=lambda c: (-c.n_roles, c.name))  # type: ignore[attr-defined]  # annotated by the query above
 
 
 def roles_with_counts(cluster: Cluster) -> list[Role]:
@@ -199,7 +199,7 @@ def ladder(qualifications: list[Qualification], covered: dict[int, set[int]]) ->
     qualifications. ``qualifications`` carry ``is_key`` and ``mapped``."""
     entries: dict[int | None, list[LadderEntry]] = defaultdict(list)
     for q in qualifications:
-        entries[q.level].append(LadderEntry(q, q.is_key, q.mapped, len(covered.get(q.pk, ()))))
+        entries[q.level].append(LadderEntry(q, q.is_key, q.mapped, len(covered.get(q.pk, ()))))  # type: ignore[attr-defined]  # annotated by the query above
     levelled = [level for level in entries if level is not None]
     levels: list[int | None] = (list(range(min(levelled), max(levelled) + 1)) if levelled else [])
     if None in entries:
@@ -247,13 +247,13 @@ def coverage_matrix(key_qualifications: list[Qualification], covered: dict[int, 
     """Key qualifications × areas, and the role's gap. ``key_qualifications`` carry
     ``mapped``; ``covered`` maps a qualification id to the numbers of the areas it covers."""
     rows = [
-        MatrixRow(q, q.mapped, [(area, area.number in covered.get(q.pk, ())) for area in areas])
+        MatrixRow(q, q.mapped, [(area, area.number in covered.get(q.pk, ())) for area in areas])  # type: ignore[attr-defined]  # annotated by the query above
         for q in key_qualifications
     ]
-    union = {n for q in key_qualifications if q.mapped for n in covered.get(q.pk, ())}
+    union = {n for q in key_qualifications if q.mapped for n in covered.get(q.pk, ())}  # type: ignore[attr-defined]  # annotated by the query above
     gap = RoleGap(
         key_qualifications=len(key_qualifications),
-        mapped_key_qualifications=sum(1 for q in key_qualifications if q.mapped),
+        mapped_key_qualifications=sum(1 for q in key_qualifications if q.mapped),  # type: ignore[attr-defined,misc]  # annotated by the query above
         covered=[(area, area.number in union) for area in areas],
         missing=[area for area in areas if area.number not in union],
     )

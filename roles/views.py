@@ -129,12 +129,12 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
     framework = Framework.objects.default()
     areas = coverage.areas_of(framework)
     qualifications = selectors.role_qualifications(role, framework)
-    mapped = [q.pk for q in qualifications if q.mapped]
+    mapped = [q.pk for q in qualifications if q.mapped]  # type: ignore[attr-defined]  # annotated by the query above
     covered = coverage.qualification_areas(mapped, framework, areas) if mapped else {}
-    key = [q for q in qualifications if q.is_key]
+    key = [q for q in qualifications if q.is_key]  # type: ignore[attr-defined]  # annotated by the query above
     matrix, gap = selectors.coverage_matrix(key, covered, areas)
     clusters = selectors.role_clusters(role)
-    crumbs = [_index_crumb()]
+    crumbs: list[tuple[str, str | None]] = [_index_crumb()]
     if clusters:
         first = clusters[0]
         crumbs.append((first.name, reverse("roles:cluster-detail",

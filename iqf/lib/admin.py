@@ -170,7 +170,7 @@ def guard_against_stale_edits(form_class: type[forms.ModelForm], obj,
     ``obj`` is not the record as saved (an old version shown to revert to)."""
 
     def clean(self):
-        cleaned = super(guarded, self).clean()
+        cleaned = form_class.clean(self)
         if not self.cleaned_data.get(STALE_FIELD):
             raise forms.ValidationError("The form was sent without the time it was opened, so it "
                                         "cannot be checked against later changes: open it again.",
@@ -209,7 +209,7 @@ def _refuse_malformed_key(model: type[models.Model], value: str) -> None:
         raise Http404(f"No {model._meta.verbose_name} has the key “{value}”.") from None
 
 
-class NoRegexLookups:
+class NoRegexLookups(admin.ModelAdmin):
     """For every model admin: no regular-expression lookups from the query string."""
 
     def lookup_allowed(self, lookup, value, request=None) -> bool:
@@ -427,6 +427,7 @@ class DuplicateCheckForm(forms.ModelForm):
 
     def clean(self):
         cleaned_data = super().clean()
+        assert cleaned_data is not None  # a model form's clean gives its cleaned data
         if self.errors or cleaned_data.get("confirm_duplicate"):
             return cleaned_data
         duplicates = list(self.find_duplicates(cleaned_data)[:10])

@@ -97,8 +97,8 @@ def update_with_history(objs: Sequence[models.Model], fields: Iterable[str], *, 
         return
     model = type(objs[0])
     opts = model._meta
-    chosen = [opts.get_field(name) for name in fields]
-    pk = opts.pk
+    chosen = [_concrete(opts.get_field(name)) for name in fields]
+    pk = _concrete(opts.pk)
     table = connection.ops.quote_name(opts.db_table)
     quote = connection.ops.quote_name
     rows = _values(objs, [pk, *chosen])
@@ -115,9 +115,11 @@ def update_with_history(objs: Sequence[models.Model], fields: Iterable[str], *, 
             cursor.execute(f"DROP TABLE {staging}")
         else:
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)
+            # (sqlite3 takes the rows from any iterable, one at a time; the stubs ask
+            # for a sequence, which would hold them all at once)
             cursor.executemany(
                 f"UPDATE {table} SET {assignments} WHERE {quote(pk.column)} = %s",
-                (row[1:] + row[:1] for row in rows),
+                (row[1:] + row[:1] for row in rows),  # type: ignore[arg-type]
             )
     _write_history(objs, kind="~", user=user, reason=reason, now=timezone.now())
 
@@ -152,7 +154,8 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
 def _history_fields(model: type[models.Model], fixed: dict[str, Any]):
     """The history model of ``model`` and its columns: those copied from the tracked
     fields, and those ``fixed`` fills (date, user, reason, kind)."""
-    history = model.history.model
+    with_history: Any = model  # a model with history (iqf.lib.history.History)
+    history = with_history.history.model
     tracked = {f.attname for f in history.tracked_fields}
     fields = [f for f in history._meta.concrete_fields if f.attname != "history_id"]
     unknown = [f.attname for f in fields if f.attname not in tracked and f.attname not in fixed]
@@ -224,6 +227,12 @@ def _same(value: Any) -> Any:
     return value
 
 
+def _concrete(field: Any) -> models.Field:
+    """A model's own column (not a relation's other end)."""
+    assert isinstance(field, models.Field), field
+    return field
+
+
 def _values(objs: Sequence[models.Model], fields: Sequence[models.Field]) -> Iterator[tuple]:
     attnames = [f.attname for f in fields]
     prepares = [_prepare(f) for f in fields]
@@ -249,7 +258,8 @@ def _write(model, fields: Sequence[models.Field], rows: Iterable[tuple], *,
         else:
             columns = ", ".join(quote(f.column) for f in fields)
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                               rows)  # type: ignore[arg-type]
 
 
 def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tuple], *,

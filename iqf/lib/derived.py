@@ -31,10 +31,12 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from types import FrameType
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import Expression, F, signals
+from django.db.models import F, signals
+from django.db.models.expressions import BaseExpression
 from django.db.models.sql import compiler
 
 from iqf.lib.statements import written_table
@@ -76,7 +78,7 @@ class Source:
     model: type[models.Model]
     reach: Reach
     fields: frozenset[str] | None = None
-    reach_row: Callable[[models.Model], Iterable[int] | None] | None = None
+    reach_row: Callable[[Any], Iterable[int] | None] | None = None
     #: a saved row may reach other derived rows than before (its key to them changed),
     #: so the rows it reached are read before the save
     moves: bool = False
@@ -165,8 +167,12 @@ def _defer_or_refresh(derived: Derived, ids: set[int] | None) -> None:
             derived.refresh(ids)
     elif ids is None:
         pending[derived.name] = None
-    elif pending.get(derived.name, set()) is not None:
-        pending.setdefault(derived.name, set()).update(ids)
+    elif derived.name not in pending:
+        pending[derived.name] = set(ids)
+    else:
+        noted = pending[derived.name]
+        if noted is not None:  # None: every row already
+            noted.update(ids)
 
 
 def touched(model: type[models.Model], rows: models.QuerySet,
@@ -312,7 +318,7 @@ def refreshed_by_caller() -> Iterator[None]:
 def _issued_by_django() -> bool:
     # The ORM's statements come from its SQL compiler; a flush (which empties derived
     # tables with their sources) from the backend's execute_sql_flush.
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None:
         code = frame.f_code
         if code.co_filename == _COMPILER_FILE or code.co_name == "execute_sql_flush":
@@ -337,7 +343,7 @@ def guard(table: str) -> None:
 
 
 @transaction.atomic
-def refresh_column(model: type[models.Model], column: str, derived: Expression,
+def refresh_column(model: type[models.Model], column: str, derived: BaseExpression,
                    ids: Iterable[int] | None = None) -> int:
     """Set ``column`` to ``derived`` on the rows of ``model`` with the given ids (None: on
     every row), writing only the rows where they differ; returns how many were written.
@@ -355,7 +361,7 @@ def refresh_column(model: type[models.Model], column: str, derived: Expression,
     return sum(stale.filter(pk__in=chunk).update(**{column: derived}) for chunk in chunks)
 
 
-def check_column(model: type[models.Model], column: str, derived: Expression,
+def check_column(model: type[models.Model], column: str, derived: BaseExpression,
                  ids: Iterable[int] | None = None) -> list[Stale]:
     """The rows (of the given ids, or all) whose ``column`` differs from ``derived``."""
     rows = model._base_manager.alias(derived=derived).exclude(**{column: F("derived")})

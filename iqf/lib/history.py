@@ -2,6 +2,7 @@
 ``Model.delete()``."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
@@ -24,7 +25,8 @@ def record_history(objs: Sequence[models.Model], *, kind: str, user=None, reason
     ``+`` (created), ``~`` (changed) or ``-`` (deleted)."""
     if not objs:
         return
-    history = type(objs[0]).history.model
+    tracked: Any = type(objs[0])  # a model with history (iqf.lib.history.History)
+    history = tracked.history.model
     now = timezone.now()
     history.objects.bulk_create([
         history(
@@ -40,6 +42,13 @@ def delete_with_history(objs: Sequence[models.Model], *, user=None, reason: str 
     if not objs:
         return
     record_history(objs, kind="-", user=user, reason=reason)
-    model = type(objs[0])
+    model: Any = type(objs[0])
     # A raw delete: the history rows above stand in for the per-object signals.
     model.objects.filter(pk__in=[obj.pk for obj in objs])._raw_delete(model.objects.db)
+
+
+def stamp(instance: models.Model, *, user, reason: str) -> None:
+    """Who made the instance's next save, and why, for the history row simple-history
+    writes on it."""
+    tracked: Any = instance
+    tracked._history_user, tracked._change_reason = user, reason

@@ -1,6 +1,7 @@
 """Paging a public list: the page number from the query string, the page of rows, and the
 GOV.UK pagination links."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
@@ -40,7 +41,7 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
-def paginate(queryset: QuerySet, number: int, per_page: int = PER_PAGE,
+def paginate(queryset: QuerySet | Sequence, number: int, per_page: int = PER_PAGE,
              count: int | None = None) -> Page:
     """The page of ``per_page`` rows; past the last page is a 404 (an empty first page is
     a page). ``count``, when known, saves counting the rows again."""

@@ -101,7 +101,7 @@ class BundleResource(resources.ModelResource):
         self.seen: dict[tuple, int] = {}
         self._snapshot: tuple | None = None
         self._attnames: list[str] | None = None
-        self._to_clean: list[models.Field] | None = None
+        self._to_clean: list[tuple[models.Field, float | None]] | None = None
         self._clean_values: set[tuple[str, Any]] = set()
         #: the spreadsheet row of a data row; the header is row 1 unless told otherwise
         self.spreadsheet_rows: list[int] | None = None
