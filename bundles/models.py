@@ -12,14 +12,19 @@ class BundleImport(models.Model):
 
     name = models.CharField(max_length=255, help_text="The bundle's file or folder name.")
     imported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", help_text="Empty for a system import.",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a system import.",
     )
     at = models.DateTimeField(auto_now_add=True)
     created = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     demonstration = models.BooleanField(
-        default=False, help_text="The bundle is the illustrative demonstration data set.",
+        default=False,
+        help_text="The bundle is the illustrative demonstration data set.",
     )
 
     class Meta:

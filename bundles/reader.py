@@ -36,8 +36,12 @@ def _sheet_from_rows(name: str, rows: Iterator[list[str]]) -> Sheet:
         headers.pop()
     allowed = columns(name)
     if len(headers) == 1 and ";" in headers[0]:
-        raise BundleError([f"sheet {name}: row 1: the columns are separated by semicolons; "
-                           "save the file as CSV UTF-8, whose columns are separated by commas"])
+        raise BundleError(
+            [
+                f"sheet {name}: row 1: the columns are separated by semicolons; "
+                "save the file as CSV UTF-8, whose columns are separated by commas"
+            ]
+        )
     for position, title in enumerate(headers, start=1):
         if title not in allowed:
             errors.append(
@@ -52,7 +56,7 @@ def _sheet_from_rows(name: str, rows: Iterator[list[str]]) -> Sheet:
         if not any(row) or not any(c is not None and str(c).strip() for c in row):
             continue
         cells = row if all(type(c) is str for c in row) else [_cell(c) for c in row]
-        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers):]):
+        if len(cells) > len(headers) and any(c.strip() for c in cells[len(headers) :]):
             errors.append(
                 f"sheet {name}: row {number}: the row has {len(cells)} cells but the header "
                 f"has {len(headers)} columns"
@@ -72,8 +76,12 @@ def _csv_rows(reader, name: str) -> Iterator[list[str]]:
     try:
         yield from reader
     except csv.Error as error:
-        raise BundleError([f"sheet {name}: line {reader.line_num}: the file is not valid CSV "
-                           f"({error}); check for a quote that is opened and never closed"]) from None
+        raise BundleError(
+            [
+                f"sheet {name}: line {reader.line_num}: the file is not valid CSV "
+                f"({error}); check for a quote that is opened and never closed"
+            ]
+        ) from None
 
 
 def _read_csv(path: Path, name: str) -> Sheet:
@@ -90,9 +98,13 @@ def _read_xlsx(path: Path) -> dict[str, Sheet]:
         check_workbook(path)
     except UnreadableFile as error:
         raise BundleError([f"{path.name}: {error}"]) from None
-    unreadable = BundleError([f"{path.name}: the workbook cannot be read: it is damaged, or "
-                              "holds XML that a spreadsheet does not write (such as entity "
-                              "declarations)"])
+    unreadable = BundleError(
+        [
+            f"{path.name}: the workbook cannot be read: it is damaged, or "
+            "holds XML that a spreadsheet does not write (such as entity "
+            "declarations)"
+        ]
+    )
     sheets = {}
     errors = []
     # openpyxl leaves the file open when it fails, so the file is opened and closed here
@@ -104,8 +116,10 @@ def _read_xlsx(path: Path) -> dict[str, Sheet]:
         try:
             for worksheet in workbook.worksheets:
                 if worksheet.title not in SHEET_NAMES:
-                    errors.append(f"sheet {worksheet.title}: not a bundle sheet; the sheets are "
-                                  f"{', '.join(SHEET_NAMES)}")
+                    errors.append(
+                        f"sheet {worksheet.title}: not a bundle sheet; the sheets are "
+                        f"{', '.join(SHEET_NAMES)}"
+                    )
                     continue
                 rows = ([_cell(xlsx_cell(c)) for c in row] for row in worksheet.iter_rows())
                 try:
@@ -127,23 +141,25 @@ def read_bundle(path: Path) -> dict[str, Sheet]:
     """Read every sheet of a bundle (folder of CSV files, or an .xlsx workbook)."""
     path = Path(path)
     if path.is_file() and path.suffix.lower() in MACRO_EXTENSIONS:
-        raise BundleError([f"{path.name}: a workbook that can carry macros is never imported; "
-                           "save it as an Excel Workbook (.xlsx) without macros"])
+        raise BundleError(
+            [
+                f"{path.name}: a workbook that can carry macros is never imported; "
+                "save it as an Excel Workbook (.xlsx) without macros"
+            ]
+        )
     if path.is_file() and path.suffix.lower() == ".xlsx":
         return _read_xlsx(path)
     if path.is_file() and path.suffix.lower() == ".csv":
         sheet = path.stem
         if sheet not in SHEET_NAMES:
-            raise BundleError([f"{path.name}: not a bundle sheet; the sheets are "
-                               f"{', '.join(SHEET_NAMES)}"])
+            raise BundleError([f"{path.name}: not a bundle sheet; the sheets are {', '.join(SHEET_NAMES)}"])
         return {sheet: _read_csv(path, sheet)}
     if not path.is_dir():
         raise BundleError([f"{path}: no such folder or .xlsx workbook"])
     errors, sheets = [], {}
     for file in sorted(path.glob("*.csv")):
         if file.stem not in SHEET_NAMES:
-            errors.append(f"{file.name}: not a bundle sheet; the sheets are "
-                          f"{', '.join(SHEET_NAMES)}")
+            errors.append(f"{file.name}: not a bundle sheet; the sheets are {', '.join(SHEET_NAMES)}")
             continue
         try:
             sheets[file.stem] = _read_csv(file, file.stem)

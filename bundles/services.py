@@ -34,14 +34,13 @@ def _messages(sheet: Sheet, resource: BundleResource, invalid: RowsInvalid) -> l
         for field, texts in errors.items():
             where = f", column {field}" if field in columns else ""
             for text in texts:
-                messages.append(
-                    f"sheet {sheet.name}: row {resource.spreadsheet_row(number)}{where}: {text}"
-                )
+                messages.append(f"sheet {sheet.name}: row {resource.spreadsheet_row(number)}{where}: {text}")
     return messages
 
 
-def bundle_import(*, path: Path, user=None, dry_run: bool = False,
-                  demonstration: bool = False) -> list[SheetSummary]:
+def bundle_import(
+    *, path: Path, user=None, dry_run: bool = False, demonstration: bool = False
+) -> list[SheetSummary]:
     """Import a bundle, all or nothing. Raises BundleError naming every bad row of the
     first sheet that has one; with ``dry_run`` nothing is written either way. An import
     that writes something is logged; ``demonstration`` marks the illustrative data set."""
@@ -56,8 +55,7 @@ def bundle_import(*, path: Path, user=None, dry_run: bool = False,
                 continue
             missing = [c for c in resource_class.key_columns if c not in sheet.headers]
             if missing:
-                raise BundleError([f"sheet {sheet.name}: row 1: missing column "
-                                   f"{', '.join(missing)}"])
+                raise BundleError([f"sheet {sheet.name}: row 1: missing column {', '.join(missing)}"])
             resource = resource_class(user=user, change_reason=reason, lookups=lookups)
             resource.spreadsheet_rows = sheet.row_numbers
             try:
@@ -106,7 +104,10 @@ def _log_import(path: Path, user, summaries: list[SheetSummary], demonstration: 
     created = sum(s.created for s in summaries)
     updated = sum(s.updated for s in summaries)
     if created or updated:
-        BundleImport.objects.create(name=Path(path).name, imported_by=user, created=created,
-                                    updated=updated, demonstration=demonstration)
-
-
+        BundleImport.objects.create(
+            name=Path(path).name,
+            imported_by=user,
+            created=created,
+            updated=updated,
+            demonstration=demonstration,
+        )

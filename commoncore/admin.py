@@ -71,32 +71,54 @@ class MappingReviewAdmin(IQFModelAdmin):
     and moderation pages this admin adds; here they are listed, read and exported."""
 
     resource_classes = [MappingReviewResource]
-    list_display = ["qualification", "framework", "round", "status_text", "mapped_by",
-                    "moderated_by", "submitted_at", "decided_at", "grid_link"]
+    list_display = [
+        "qualification",
+        "framework",
+        "round",
+        "status_text",
+        "mapped_by",
+        "moderated_by",
+        "submitted_at",
+        "decided_at",
+        "grid_link",
+    ]
     list_filter = ["status", "framework", "sampled"]
     search_fields = ["qualification__ref", "qualification__title", "mapped_by__username"]
     ordering = ["-submitted_at"]
     list_select_related = ["qualification", "framework", "mapped_by", "moderated_by"]
     readonly_fields = [f.name for f in MappingReview._meta.fields] + [
-        "round", "times_returned", "sample_rate", "sample_draw", "sampled", "version"
+        "round",
+        "times_returned",
+        "sample_rate",
+        "sample_draw",
+        "sampled",
+        "version",
     ]
     inlines = [ReviewEventInline]
 
     def get_urls(self):
         return [
-            path("queue/", admin_views.as_view(self.admin_site, admin_views.queue),
-                 name="commoncore_queue"),
-            path("mappers/", admin_views.as_view(self.admin_site, admin_views.mappers),
-                 name="commoncore_mappers"),
-            path("qualification/<int:qualification_id>/",
-                 admin_views.as_view(self.admin_site, admin_views.grids_of_qualification),
-                 name="commoncore_grids"),
-            path("qualification/<int:qualification_id>/<slug:framework_slug>/",
-                 admin_views.as_view(self.admin_site, admin_views.grid),
-                 name="commoncore_grid"),
-            path("<int:review_id>/moderate/",
-                 admin_views.as_view(self.admin_site, admin_views.moderate),
-                 name="commoncore_moderate"),
+            path("queue/", admin_views.as_view(self.admin_site, admin_views.queue), name="commoncore_queue"),
+            path(
+                "mappers/",
+                admin_views.as_view(self.admin_site, admin_views.mappers),
+                name="commoncore_mappers",
+            ),
+            path(
+                "qualification/<int:qualification_id>/",
+                admin_views.as_view(self.admin_site, admin_views.grids_of_qualification),
+                name="commoncore_grids",
+            ),
+            path(
+                "qualification/<int:qualification_id>/<slug:framework_slug>/",
+                admin_views.as_view(self.admin_site, admin_views.grid),
+                name="commoncore_grid",
+            ),
+            path(
+                "<int:review_id>/moderate/",
+                admin_views.as_view(self.admin_site, admin_views.moderate),
+                name="commoncore_moderate",
+            ),
         ] + super().get_urls()
 
     @admin.display(description="status", ordering="status")
@@ -108,10 +130,13 @@ class MappingReviewAdmin(IQFModelAdmin):
     @admin.display(description="grid")
     def grid_link(self, obj: MappingReview) -> str:
         if obj.status == ReviewStatus.SUBMITTED:
-            return format_html('<a href="{}">Moderate</a>',
-                               reverse("admin:commoncore_moderate", args=[obj.pk]))
-        return format_html('<a href="{}">Open</a>', reverse(
-            "admin:commoncore_grid", args=[obj.qualification_id, obj.framework.slug]))
+            return format_html(
+                '<a href="{}">Moderate</a>', reverse("admin:commoncore_moderate", args=[obj.pk])
+            )
+        return format_html(
+            '<a href="{}">Open</a>',
+            reverse("admin:commoncore_grid", args=[obj.qualification_id, obj.framework.slug]),
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -129,8 +154,16 @@ class MappingReviewAdmin(IQFModelAdmin):
 class ReviewEventResource(resources.ModelResource):
     class Meta:
         model = ReviewEvent
-        fields = ["at", "kind", "review__qualification__ref", "review__framework__name",
-                  "review__round", "mapper__username", "actor__username", "note"]
+        fields = [
+            "at",
+            "kind",
+            "review__qualification__ref",
+            "review__framework__name",
+            "review__round",
+            "mapper__username",
+            "actor__username",
+            "note",
+        ]
         export_order = fields
 
 
@@ -150,8 +183,11 @@ class ReviewEventAdmin(NoRegexLookups, ExportMixin, admin.ModelAdmin):
         return formula_safe(super().get_data_for_export(request, queryset, **kwargs))
 
     def get_export_queryset(self, request):
-        return super().get_export_queryset(request).select_related(
-            "review__qualification", "review__framework", "mapper", "actor")
+        return (
+            super()
+            .get_export_queryset(request)
+            .select_related("review__qualification", "review__framework", "mapper", "actor")
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -172,8 +208,7 @@ class ModerationPolicyAdmin(IQFModelAdmin):
     readonly_fields = [f.name for f in ModerationPolicy._meta.fields]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}),
-                         "subtitle": "Set policies on the mappers page."}
+        extra_context = {**(extra_context or {}), "subtitle": "Set policies on the mappers page."}
         return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request) -> bool:
@@ -193,8 +228,14 @@ class AttributeAdmin(IQFModelAdmin):
     list_filter = ["area__framework", "area", "basis"]
     search_fields = ["module__ref", "module__title", "qualification__ref", "qualification__title"]
     ordering = ["area__framework", "area__number"]
-    list_select_related = ["area__framework", "element", "module", "qualification",
-                           "review__qualification", "review__framework"]
+    list_select_related = [
+        "area__framework",
+        "element",
+        "module",
+        "qualification",
+        "review__qualification",
+        "review__framework",
+    ]
     readonly_fields = [f.name for f in Attribute._meta.fields]
 
     @admin.display(description="module or qualification")

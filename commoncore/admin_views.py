@@ -49,17 +49,21 @@ def _version(request: HttpRequest) -> int | None:
 def _events(qualification_id: int, framework_id: int):
     """The latest events of every round of this qualification's grid for the framework."""
     return list(
-        ReviewEvent.objects.filter(Q(review__qualification=qualification_id,
-                                     review__framework=framework_id))
-        .select_related("actor", "review").order_by("-at", "-id")[:50]
+        ReviewEvent.objects.filter(Q(review__qualification=qualification_id, review__framework=framework_id))
+        .select_related("actor", "review")
+        .order_by("-at", "-id")[:50]
     )
 
 
 def _published(qualification: Qualification, framework: Framework) -> MappingReview | None:
     """The round whose judgements are public now, if any."""
-    return (MappingReview.objects.published().filter(qualification=qualification,
-                                                     framework=framework)
-            .select_related("mapped_by", "moderated_by").order_by("-round").first())
+    return (
+        MappingReview.objects.published()
+        .filter(qualification=qualification, framework=framework)
+        .select_related("mapped_by", "moderated_by")
+        .order_by("-round")
+        .first()
+    )
 
 
 def grids_of_qualification(site: AdminSite, request: HttpRequest, qualification_id: int):
@@ -69,14 +73,24 @@ def grids_of_qualification(site: AdminSite, request: HttpRequest, qualification_
     qualification = get_object_or_404(Qualification, pk=qualification_id)
     frameworks = list(Framework.objects.all())
     reviews = {}
-    for review in (MappingReview.objects.filter(qualification=qualification)
-                   .select_related("mapped_by", "moderated_by").order_by("round")):
+    for review in (
+        MappingReview.objects.filter(qualification=qualification)
+        .select_related("mapped_by", "moderated_by")
+        .order_by("round")
+    ):
         reviews[review.framework_id] = review  # the latest round wins
     rows = [(framework, reviews.get(framework.pk)) for framework in frameworks]
-    return TemplateResponse(request, "admin/commoncore/grids.html", _context(
-        site, request, f"Common Core mapping of {qualification.ref}",
-        qualification=qualification, rows=rows,
-    ))
+    return TemplateResponse(
+        request,
+        "admin/commoncore/grids.html",
+        _context(
+            site,
+            request,
+            f"Common Core mapping of {qualification.ref}",
+            qualification=qualification,
+            rows=rows,
+        ),
+    )
 
 
 def grid(site: AdminSite, request: HttpRequest, qualification_id: int, framework_slug: str):
@@ -90,8 +104,7 @@ def grid(site: AdminSite, request: HttpRequest, qualification_id: int, framework
     review = the_grid.review
     user = request.user
     editable = services.can_map(user) and (
-        review is None
-        or (review.mapped_by_id in (None, user.pk) and review.status in services.EDITABLE)
+        review is None or (review.mapped_by_id in (None, user.pk) and review.status in services.EDITABLE)
     )
     confirm_needed = False
     if request.method == "POST":
@@ -104,39 +117,60 @@ def grid(site: AdminSite, request: HttpRequest, qualification_id: int, framework
             return HttpResponseBadRequest(str(error))
         submitting = "_submit" in request.POST
         try:
-            review = services.review_save_draft(qualification=qualification, framework=framework,
-                                         user=user, marks=marks, version=version)
+            review = services.review_save_draft(
+                qualification=qualification, framework=framework, user=user, marks=marks, version=version
+            )
             the_grid = build_grid(qualification, framework, review)
             if submitting and the_grid.empty_rows and not request.POST.get("confirm_incomplete"):
                 confirm_needed = True
-                messages.warning(request, "The draft is saved but not submitted: confirm below "
-                                 "that the rows without a tick cover no area.")
+                messages.warning(
+                    request,
+                    "The draft is saved but not submitted: confirm below "
+                    "that the rows without a tick cover no area.",
+                )
             elif submitting:
                 review = services.review_submit(review=review, user=user, version=review.version)
                 messages.success(request, _submitted_message(review))
                 return redirect(request.path)
             else:
-                messages.success(request, "Draft saved. Nothing is public until the grid is "
-                                 "submitted and approved.")
+                messages.success(
+                    request, "Draft saved. Nothing is public until the grid is submitted and approved."
+                )
                 return redirect(request.path)
         except services.MappingError as error:
             messages.error(request, str(error))
             return redirect(request.path)
-    return TemplateResponse(request, "admin/commoncore/grid.html", _context(
-        site, request, f"{qualification.ref}: {framework}",
-        grid=the_grid, review=review, editable=editable, confirm_needed=confirm_needed,
-        bases=Basis.choices, events=_events(qualification.pk, framework.pk),
-        published=_published(qualification, framework), qualification=qualification,
-        framework=framework, moderating=False,
-        can_moderate=review is not None and review.status == ReviewStatus.SUBMITTED
-        and services.can_moderate(user) and review.mapped_by_id != user.pk,
-    ))
+    return TemplateResponse(
+        request,
+        "admin/commoncore/grid.html",
+        _context(
+            site,
+            request,
+            f"{qualification.ref}: {framework}",
+            grid=the_grid,
+            review=review,
+            editable=editable,
+            confirm_needed=confirm_needed,
+            bases=Basis.choices,
+            events=_events(qualification.pk, framework.pk),
+            published=_published(qualification, framework),
+            qualification=qualification,
+            framework=framework,
+            moderating=False,
+            can_moderate=review is not None
+            and review.status == ReviewStatus.SUBMITTED
+            and services.can_moderate(user)
+            and review.mapped_by_id != user.pk,
+        ),
+    )
 
 
 def _submitted_message(review: MappingReview) -> str:
     if review.status == ReviewStatus.ACCEPTED:
-        return (f"Submitted. The grid was not drawn in your {review.sample_rate} % sample, so "
-                "it was accepted without moderation and is now public.")
+        return (
+            f"Submitted. The grid was not drawn in your {review.sample_rate} % sample, so "
+            "it was accepted without moderation and is now public."
+        )
     return "Submitted for moderation. A moderator other than you will approve or return it."
 
 
@@ -145,8 +179,8 @@ def moderate(site: AdminSite, request: HttpRequest, review_id: int):
     if not _can_view(request):
         raise PermissionDenied
     review = get_object_or_404(
-        MappingReview.objects.select_related("qualification", "framework", "mapped_by",
-                                             "moderated_by"), pk=review_id,
+        MappingReview.objects.select_related("qualification", "framework", "mapped_by", "moderated_by"),
+        pk=review_id,
     )
     user = request.user
     if request.method == "POST":
@@ -163,8 +197,9 @@ def moderate(site: AdminSite, request: HttpRequest, review_id: int):
                 services.review_approve(review=review, moderator=user, version=version)
                 messages.success(request, f"Approved {review}: its judgements are now public.")
             elif "_return" in request.POST:
-                services.review_return(review=review, moderator=user, version=version,
-                                     reason=request.POST.get("reason", ""))
+                services.review_return(
+                    review=review, moderator=user, version=version, reason=request.POST.get("reason", "")
+                )
                 messages.success(request, f"Returned {review} to {review.mapped_by}.")
             else:
                 return HttpResponseBadRequest("Choose approve or return.")
@@ -173,17 +208,29 @@ def moderate(site: AdminSite, request: HttpRequest, review_id: int):
             return redirect(request.path)
         return redirect(reverse("admin:commoncore_queue"))
     the_grid = build_grid(review.qualification, review.framework, review)
-    return TemplateResponse(request, "admin/commoncore/grid.html", _context(
-        site, request, f"Moderate {review.qualification.ref}: {review.framework}",
-        grid=the_grid, review=review, editable=False, confirm_needed=False, bases=Basis.choices,
-        events=_events(review.qualification_id, review.framework_id),
-        published=_published(review.qualification, review.framework),
-        qualification=review.qualification, framework=review.framework,
-        moderating=True,
-        can_moderate=review.status == ReviewStatus.SUBMITTED and services.can_moderate(user)
-        and review.mapped_by_id != user.pk,
-        own_grid=review.mapped_by_id == user.pk,
-    ))
+    return TemplateResponse(
+        request,
+        "admin/commoncore/grid.html",
+        _context(
+            site,
+            request,
+            f"Moderate {review.qualification.ref}: {review.framework}",
+            grid=the_grid,
+            review=review,
+            editable=False,
+            confirm_needed=False,
+            bases=Basis.choices,
+            events=_events(review.qualification_id, review.framework_id),
+            published=_published(review.qualification, review.framework),
+            qualification=review.qualification,
+            framework=review.framework,
+            moderating=True,
+            can_moderate=review.status == ReviewStatus.SUBMITTED
+            and services.can_moderate(user)
+            and review.mapped_by_id != user.pk,
+            own_grid=review.mapped_by_id == user.pk,
+        ),
+    )
 
 
 def queue(site: AdminSite, request: HttpRequest):
@@ -198,13 +245,23 @@ def queue(site: AdminSite, request: HttpRequest):
     )
     mine = list(
         MappingReview.objects.filter(mapped_by=request.user.pk, status__in=services.EDITABLE)
-        .select_related("qualification", "framework").order_by("-updated_at")[:200]
+        .select_related("qualification", "framework")
+        .order_by("-updated_at")[:200]
     )
     now = timezone.now()
-    return TemplateResponse(request, "admin/commoncore/queue.html", _context(
-        site, request, "Moderation queue", waiting=waiting, mine=mine, now=now,
-        can_moderate=services.can_moderate(request.user),
-    ))
+    return TemplateResponse(
+        request,
+        "admin/commoncore/queue.html",
+        _context(
+            site,
+            request,
+            "Moderation queue",
+            waiting=waiting,
+            mine=mine,
+            now=now,
+            can_moderate=services.can_moderate(request.user),
+        ),
+    )
 
 
 def mappers(site: AdminSite, request: HttpRequest):
@@ -213,9 +270,10 @@ def mappers(site: AdminSite, request: HttpRequest):
         raise PermissionDenied
     user_model = get_user_model()
     people = list(
-        user_model.objects.filter(is_active=True).filter(
-            Q(groups__permissions__codename="map_review") | Q(user_permissions__codename="map_review")
-        ).distinct().order_by("username")
+        user_model.objects.filter(is_active=True)
+        .filter(Q(groups__permissions__codename="map_review") | Q(user_permissions__codename="map_review"))
+        .distinct()
+        .order_by("username")
     )
     if request.method == "POST":
         if not services.can_moderate(request.user):
@@ -229,27 +287,40 @@ def mappers(site: AdminSite, request: HttpRequest):
             messages.error(request, f"{rate_text!r} is not a whole percentage.")
             return redirect(request.path)
         try:
-            services.policy_set(mapper=mapper, moderator=request.user, mode=mode,
-                                sample_rate=int(rate_text) if rate_text else None,
-                                note=request.POST.get("note", "").strip())
+            services.policy_set(
+                mapper=mapper,
+                moderator=request.user,
+                mode=mode,
+                sample_rate=int(rate_text) if rate_text else None,
+                note=request.POST.get("note", "").strip(),
+            )
         except services.MappingError as error:
             messages.error(request, str(error))
         else:
             messages.success(request, f"Policy for {mapper} set.")
         return redirect(request.path)
-    policies = {p.mapper_id: p for p in ModerationPolicy.objects.filter(
-        mapper__in=people).select_related("set_by")}
+    policies = {
+        p.mapper_id: p for p in ModerationPolicy.objects.filter(mapper__in=people).select_related("set_by")
+    }
     rates = services.agreement_rates([p.pk for p in people])
     rows = [(person, policies.get(person.pk), rates.get(person.pk)) for person in people]
     recent_changes = list(
-        ReviewEvent.objects.filter(kind=EventKind.POLICY_CHANGE)
-        .select_related("actor", "mapper")[:20]
+        ReviewEvent.objects.filter(kind=EventKind.POLICY_CHANGE).select_related("actor", "mapper")[:20]
     )
-    return TemplateResponse(request, "admin/commoncore/mappers.html", _context(
-        site, request, "Mappers and moderation policies", rows=rows, modes=PolicyMode.choices,
-        can_moderate=services.can_moderate(request.user), recent_changes=recent_changes,
-        recent=services.RECENT_DECISIONS,
-    ))
+    return TemplateResponse(
+        request,
+        "admin/commoncore/mappers.html",
+        _context(
+            site,
+            request,
+            "Mappers and moderation policies",
+            rows=rows,
+            modes=PolicyMode.choices,
+            can_moderate=services.can_moderate(request.user),
+            recent_changes=recent_changes,
+            recent=services.RECENT_DECISIONS,
+        ),
+    )
 
 
 def as_view(site: AdminSite, view):

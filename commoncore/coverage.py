@@ -31,8 +31,9 @@ class Rule(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"any": "any element", "half": "at least half its elements",
-                "all": "all its elements"}[self.value]
+        return {"any": "any element", "half": "at least half its elements", "all": "all its elements"}[
+            self.value
+        ]
 
 
 class Mode(StrEnum):
@@ -53,16 +54,20 @@ def areas_of(framework: Framework) -> list[AreaInfo]:
     """The framework's areas in number order, with how many elements each has (one query)."""
     return [
         AreaInfo(a.pk, a.number, a.title, a.short_title, a.n_elements)
-        for a in Area.objects.filter(framework=framework).annotate(n_elements=Count("elements"))
+        for a in Area.objects.filter(framework=framework)
+        .annotate(n_elements=Count("elements"))
         .order_by("number")
     ]
 
 
 def is_mapped(framework: Framework) -> Exists:
     """For annotating or filtering qualifications: has a published grid for the framework."""
-    return Exists(MappingReview.objects.published().filter(
-        qualification=OuterRef("pk"), framework=framework,
-    ))
+    return Exists(
+        MappingReview.objects.published().filter(
+            qualification=OuterRef("pk"),
+            framework=framework,
+        )
+    )
 
 
 def mapped_ids(framework: Framework) -> QuerySet:
@@ -95,13 +100,20 @@ def _decided(area: AreaInfo, mode: Mode, rule: Rule) -> Q:
 
 def covers_area(area_id: int, *, mode: Mode = Mode.POSSIBLE) -> Q:
     """For filtering qualifications: covers the area through any judgement (rule *any*)."""
-    return Q(Exists(QualificationCoverage.objects.filter(
-        _judged(mode), qualification=OuterRef("pk"), area_id=area_id,
-    )))
+    return Q(
+        Exists(
+            QualificationCoverage.objects.filter(
+                _judged(mode),
+                qualification=OuterRef("pk"),
+                area_id=area_id,
+            )
+        )
+    )
 
 
-def _fold(triples: Iterable[tuple[int, int, int | None]], areas: list[AreaInfo],
-          rule: Rule) -> dict[int, set[int]]:
+def _fold(
+    triples: Iterable[tuple[int, int, int | None]], areas: list[AreaInfo], rule: Rule
+) -> dict[int, set[int]]:
     """(subject, area id, element id) triples → subject → numbers of the areas covered."""
     by_id = {a.id: a for a in areas}
     whole: dict[int, set[int]] = defaultdict(set)
@@ -119,18 +131,25 @@ def _fold(triples: Iterable[tuple[int, int, int | None]], areas: list[AreaInfo],
     return {subject: {by_id[a].number for a in ids} for subject, ids in whole.items()}
 
 
-def module_areas(module_ids: Iterable[int], framework: Framework, areas: list[AreaInfo],
-                 *, rule: Rule = Rule.ANY) -> dict[int, set[int]]:
+def module_areas(
+    module_ids: Iterable[int], framework: Framework, areas: list[AreaInfo], *, rule: Rule = Rule.ANY
+) -> dict[int, set[int]]:
     """Module id → numbers of the areas it covers (one query)."""
     triples = Attribute.objects.filter(
-        module_id__in=module_ids, area__framework=framework,
+        module_id__in=module_ids,
+        area__framework=framework,
     ).values_list("module_id", "area_id", "element_id")
     return _fold(triples, areas, rule)
 
 
-def qualification_areas(qualification_ids: Iterable[int] | QuerySet, framework: Framework,
-                        areas: list[AreaInfo], *, mode: Mode = Mode.POSSIBLE,
-                        rule: Rule = Rule.ANY) -> dict[int, set[int]]:
+def qualification_areas(
+    qualification_ids: Iterable[int] | QuerySet,
+    framework: Framework,
+    areas: list[AreaInfo],
+    *,
+    mode: Mode = Mode.POSSIBLE,
+    rule: Rule = Rule.ANY,
+) -> dict[int, set[int]]:
     """Qualification id → numbers of the areas it covers (one query over the coverage
     summary, deciding the rule in the database: one row per qualification covering any
     area, with one 0/1 column per area)."""
@@ -141,15 +160,14 @@ def qualification_areas(qualification_ids: Iterable[int] | QuerySet, framework: 
     for condition in decided.values():
         covered |= condition
     rows = (
-        QualificationCoverage.objects
-        .filter(covered, qualification_id__in=qualification_ids, framework=framework)
+        QualificationCoverage.objects.filter(
+            covered, qualification_id__in=qualification_ids, framework=framework
+        )
         .values("qualification_id")
         .annotate(**{f"area_{n}": Count("pk", filter=c) for n, c in decided.items()})
         .order_by()
     )
-    return {
-        row["qualification_id"]: {n for n in decided if row[f"area_{n}"]} for row in rows
-    }
+    return {row["qualification_id"]: {n for n in decided if row[f"area_{n}"]} for row in rows}
 
 
 def mapped_counts_by_area(framework: Framework, areas: list[AreaInfo]) -> tuple[int, dict[int, int]]:
@@ -161,6 +179,8 @@ def mapped_counts_by_area(framework: Framework, areas: list[AreaInfo]) -> tuple[
     total = mapped.aggregate(n=Count("qualification_id", distinct=True))["n"]
     by_area = dict(
         QualificationCoverage.objects.filter(framework=framework, qualification_id__in=mapped)
-        .values_list("area_id").annotate(n=Count("pk")).order_by()
+        .values_list("area_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
     return total, {a.number: by_area.get(a.id, 0) for a in areas}

@@ -37,7 +37,7 @@ class GridCell:
 
     @property
     def change(self) -> str:
-        """"added" or "removed" against the public state, else ""."""
+        """ "added" or "removed" against the public state, else ""."""
         if self.ticked and not self.published:
             return "added"
         if self.published and not self.ticked:
@@ -141,47 +141,58 @@ def columns_of(framework: Framework) -> tuple[list[Column], list[AreaGroup]]:
     return columns, groups
 
 
-def build_grid(qualification: Qualification, framework: Framework,
-               review: MappingReview | None = None, *, use_open: bool = True) -> Grid:
+def build_grid(
+    qualification: Qualification,
+    framework: Framework,
+    review: MappingReview | None = None,
+    *,
+    use_open: bool = True,
+) -> Grid:
     """The grid of ``review`` (by default the open one, if any; else the public state)."""
     if review is None and use_open:
         review = open_review(qualification, framework)
     columns, groups = columns_of(framework)
     memberships = list(
         QualificationModule.objects.filter(qualification=qualification)
-        .select_related("module").order_by("order", "module__ref")
+        .select_related("module")
+        .order_by("order", "module__ref")
     )
     module_ids = [m.module_id for m in memberships]
     published = published_attributes(qualification, framework, module_ids)
     if review is not None:
-        marks: dict[CellKey, Attribute | GridMark] = {
-            attribute_key(m): m for m in review.marks.all()
-        }
+        marks: dict[CellKey, Attribute | GridMark] = {attribute_key(m): m for m in review.marks.all()}
     else:
         marks = dict(published)
     # modules with a public judgement that are also part of other qualifications
     shared = set(
         QualificationModule.objects.filter(module_id__in=module_ids)
-        .exclude(qualification=qualification).values_list("module_id", flat=True)
+        .exclude(qualification=qualification)
+        .values_list("module_id", flat=True)
     )
     elsewhere = shared & {key[0] for key in published}
 
     def row(key: str, module_id: int | None, **kwargs) -> Row:
         judged = [m for k, m in marks.items() if k[0] == module_id]
         first = judged[0] if judged else None
-        new = Row(key=key, basis=first.basis if first else "", note=first.note if first else "",
-                  judged_elsewhere=module_id in elsewhere, **kwargs)
+        new = Row(
+            key=key,
+            basis=first.basis if first else "",
+            note=first.note if first else "",
+            judged_elsewhere=module_id in elsewhere,
+            **kwargs,
+        )
         for column in columns:
             cell_key = (module_id, column.area.pk, column.element.pk if column.element else None)
-            new.cells.append(GridCell(f"cell-{key}-{column.key}", cell_key, column,
-                                  cell_key in marks, cell_key in published))
+            new.cells.append(
+                GridCell(
+                    f"cell-{key}-{column.key}", cell_key, column, cell_key in marks, cell_key in published
+                )
+            )
         return new
 
     rows = [
-        row(f"m{m.module_id}", m.module_id, title=m.module.title, ref=m.module.ref,
-            mandatory=m.mandatory)
+        row(f"m{m.module_id}", m.module_id, title=m.module.title, ref=m.module.ref, mandatory=m.mandatory)
         for m in memberships
     ]
-    rows.append(row("q", None, title="The qualification as a whole", ref=qualification.ref,
-                    mandatory=None))
+    rows.append(row("q", None, title="The qualification as a whole", ref=qualification.ref, mandatory=None))
     return Grid(qualification, framework, review, columns, groups, rows)

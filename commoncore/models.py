@@ -21,7 +21,8 @@ class Framework(TimeStampedModel):
     edition = models.CharField(max_length=50, blank=True)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(
-        "default framework", default=False,
+        "default framework",
+        default=False,
         help_text="The framework reports use unless another is chosen.",
     )
     history = History()
@@ -34,7 +35,9 @@ class Framework(TimeStampedModel):
         constraints = [
             unique_ignoring_case("name", "framework", "A framework with this name exists."),
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="framework_one_default",
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="framework_one_default",
                 violation_error_message="Only one framework can be the default.",
             ),
         ]
@@ -57,7 +60,8 @@ class Area(models.Model):
         default_permissions = DEFAULT_PERMISSIONS
         constraints = [
             models.UniqueConstraint(
-                fields=["framework", "number"], name="area_unique_number",
+                fields=["framework", "number"],
+                name="area_unique_number",
                 violation_error_message="The framework already has an area with this number.",
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="area_number_positive"),
@@ -85,9 +89,7 @@ class Element(models.Model):
         default_permissions = DEFAULT_PERMISSIONS
         constraints = [
             models.UniqueConstraint(fields=["area", "order"], name="element_unique_order"),
-            models.CheckConstraint(
-                condition=Q(kind__in=["skill", "knowledge"]), name="element_kind_valid"
-            ),
+            models.CheckConstraint(condition=Q(kind__in=["skill", "knowledge"]), name="element_kind_valid"),
         ]
 
     def __str__(self) -> str:
@@ -114,20 +116,24 @@ class MappingReviewQuerySet(models.QuerySet):
 class MappingReview(TimeStampedModel):
     """One round of mapping a qualification's grid against a framework, and its moderation."""
 
-    qualification = models.ForeignKey(
-        Qualification, on_delete=models.PROTECT, related_name="mapping_reviews"
-    )
+    qualification = models.ForeignKey(Qualification, on_delete=models.PROTECT, related_name="mapping_reviews")
     framework = models.ForeignKey(Framework, on_delete=models.PROTECT, related_name="reviews")
     round = models.PositiveSmallIntegerField(default=1, editable=False)
     status = models.CharField(
         max_length=16, choices=ReviewStatus.choices, default=ReviewStatus.DRAFT, db_index=True
     )
     mapped_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="reviews_mapped",
     )
     moderated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="reviews_moderated",
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -138,20 +144,28 @@ class MappingReview(TimeStampedModel):
     return_reason = models.TextField(blank=True)
     times_returned = models.PositiveSmallIntegerField(default=0, editable=False)
     sample_rate = models.PositiveSmallIntegerField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="The mapper's sampling rate (%) when the grid was first submitted; "
         "empty when every grid of the mapper was moderated.",
     )
     sample_draw = models.FloatField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="The recorded draw in [0, 1); the grid is moderated when it is below the rate.",
     )
     sampled = models.BooleanField(
-        null=True, blank=True, editable=False,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Whether the draw chose the grid for moderation (empty: no draw was made).",
     )
     grid_modules = models.JSONField(
-        default=list, blank=True, editable=False,
+        default=list,
+        blank=True,
+        editable=False,
         help_text="The modules (ids) that were rows of the grid when it was last saved.",
     )
     version = models.PositiveIntegerField(default=1, editable=False)
@@ -166,8 +180,11 @@ class MappingReview(TimeStampedModel):
         indexes = [
             # Which qualifications are mapped (is_mapped, mapped_ids): read from this small
             # index instead of the table with its grids.
-            models.Index(fields=["framework", "qualification"],
-                         condition=Q(status__in=PUBLISHED_STATUSES), name="review_published"),
+            models.Index(
+                fields=["framework", "qualification"],
+                condition=Q(status__in=PUBLISHED_STATUSES),
+                name="review_published",
+            ),
         ]
         permissions = [
             ("map_review", "Can map qualifications (edit and submit grids)"),
@@ -178,7 +195,8 @@ class MappingReview(TimeStampedModel):
                 condition=Q(status__in=[s.value for s in ReviewStatus]), name="review_status_valid"
             ),
             models.UniqueConstraint(
-                fields=["qualification", "framework", "round"], name="review_unique_round",
+                fields=["qualification", "framework", "round"],
+                name="review_unique_round",
             ),
             models.UniqueConstraint(
                 fields=["qualification", "framework"],
@@ -196,8 +214,13 @@ class MappingReview(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=Q(sample_rate__isnull=True)
-                | Q(sample_rate__gte=1, sample_rate__lte=100, sample_draw__gte=0,
-                    sample_draw__lt=1, sampled__isnull=False),
+                | Q(
+                    sample_rate__gte=1,
+                    sample_rate__lte=100,
+                    sample_draw__gte=0,
+                    sample_draw__lt=1,
+                    sampled__isnull=False,
+                ),
                 name="review_sample_recorded",
                 violation_error_message="A sampled grid records its rate, draw and outcome.",
             ),
@@ -238,7 +261,11 @@ class Attribute(models.Model):
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="attributes")
     element = models.ForeignKey(
-        Element, on_delete=models.PROTECT, null=True, blank=True, related_name="attributes",
+        Element,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributes",
         help_text="For a framework with elements: the element covered (empty: the whole area).",
     )
     qualification = models.ForeignKey(
@@ -250,7 +277,11 @@ class Attribute(models.Model):
     basis = models.CharField(max_length=16, choices=Basis.choices, blank=True)
     note = models.TextField(blank=True)
     review = models.ForeignKey(
-        MappingReview, on_delete=models.PROTECT, null=True, blank=True, related_name="attributes",
+        MappingReview,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attributes",
         help_text="The grid whose approval published this judgement.",
     )
     published_at = models.DateTimeField(auto_now_add=True)
@@ -266,11 +297,11 @@ class Attribute(models.Model):
                 condition=(Q(qualification__isnull=False) & Q(module__isnull=True))
                 | (Q(qualification__isnull=True) & Q(module__isnull=False)),
                 name="attribute_exactly_one_subject",
-                violation_error_message="A judgement is about a module or a qualification, "
-                "not both.",
+                violation_error_message="A judgement is about a module or a qualification, not both.",
             ),
             models.UniqueConstraint(
-                fields=["area", "module"], condition=Q(element__isnull=True, module__isnull=False),
+                fields=["area", "module"],
+                condition=Q(element__isnull=True, module__isnull=False),
                 name="attribute_unique_module_area",
             ),
             models.UniqueConstraint(
@@ -312,17 +343,26 @@ class QualificationCoverage(models.Model):
 
     # The unique constraint's index starts with the qualification: no index of its own.
     qualification = models.ForeignKey(
-        Qualification, on_delete=models.CASCADE, related_name="coverage_summary",
+        Qualification,
+        on_delete=models.CASCADE,
+        related_name="coverage_summary",
         db_index=False,
     )
     # A row stands for judgements, which protect their area (and so its framework) from
     # deletion; checking these two keys on every row would double a rebuild's time.
     framework = models.ForeignKey(
-        Framework, on_delete=models.CASCADE, related_name="+", db_index=False,
+        Framework,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
         db_constraint=False,
     )
     area = models.ForeignKey(
-        Area, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False,
+        Area,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     whole_possible = models.BooleanField(default=False)
     whole_guaranteed = models.BooleanField(default=False)
@@ -334,7 +374,8 @@ class QualificationCoverage(models.Model):
         verbose_name = "coverage summary row"
         constraints = [
             models.UniqueConstraint(
-                fields=["qualification", "framework", "area"], name="coverage_unique_area",
+                fields=["qualification", "framework", "area"],
+                name="coverage_unique_area",
             ),
             models.CheckConstraint(
                 condition=Q(elements_possible__gte=0, elements_guaranteed__gte=0),
@@ -355,8 +396,7 @@ class QualificationCoverage(models.Model):
         ]
         indexes = [
             # Counting, per area, the mapped qualifications that cover it.
-            models.Index(fields=["framework", "area", "qualification"],
-                         name="coverage_framework_area"),
+            models.Index(fields=["framework", "area", "qualification"], name="coverage_framework_area"),
         ]
 
     def __str__(self) -> str:
@@ -369,7 +409,11 @@ class GridMark(models.Model):
 
     review = models.ForeignKey(MappingReview, on_delete=models.PROTECT, related_name="marks")
     module = models.ForeignKey(
-        Module, on_delete=models.PROTECT, null=True, blank=True, related_name="grid_marks",
+        Module,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="grid_marks",
         help_text="Empty: the judgement is about the qualification as a whole.",
     )
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="grid_marks")
@@ -423,14 +467,19 @@ class ModerationPolicy(TimeStampedModel):
     )
     mode = models.CharField(max_length=8, choices=PolicyMode.choices, default=PolicyMode.EVERY)
     sample_rate = models.PositiveSmallIntegerField(
-        "sample rate (%)", null=True, blank=True,
+        "sample rate (%)",
+        null=True,
+        blank=True,
         help_text="Under sampling, the chance that a submitted grid is moderated.",
     )
     seed = models.CharField(
         max_length=64, blank=True, help_text="Seeds the draws, so every draw can be repeated."
     )
     set_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="moderation_policies_set",
     )
     note = models.TextField(blank=True)
@@ -450,7 +499,8 @@ class ModerationPolicy(TimeStampedModel):
                 "every grid needs none.",
             ),
             models.CheckConstraint(
-                condition=~Q(set_by=F("mapper")), name="policy_not_set_by_mapper",
+                condition=~Q(set_by=F("mapper")),
+                name="policy_not_set_by_mapper",
                 violation_error_message="A mapper cannot set their own moderation policy.",
             ),
         ]
@@ -480,12 +530,18 @@ class ReviewEvent(models.Model):
         MappingReview, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
     mapper = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
         help_text="The mapper whose grid or policy this is.",
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", help_text="Empty: the system, by the mapper's policy.",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty: the system, by the mapper's policy.",
     )
     at = models.DateTimeField(db_index=True)
     note = models.TextField(blank=True)
@@ -518,8 +574,7 @@ class ContentVersion(models.Model):
 
     class Meta:
         default_permissions = ()
-        constraints = [models.CheckConstraint(condition=models.Q(id=1),
-                                              name="contentversion_one_row")]
+        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="contentversion_one_row")]
 
     def __str__(self) -> str:
         return f"content version {self.version}"

@@ -112,9 +112,7 @@ class MappingReviewResource(BundleResource):
         return representative_reviews(self.export_base()).values()
 
     def export_base(self) -> QuerySet:
-        return MappingReview.objects.select_related(
-            "qualification", "framework", "mapped_by", "moderated_by"
-        )
+        return MappingReview.objects.select_related("qualification", "framework", "mapped_by", "moderated_by")
 
     def export_queryset(self):
         reviews = representative_reviews(self.export_base()).values()
@@ -135,9 +133,7 @@ class MappingReviewResource(BundleResource):
             if instance.moderated_by is None:
                 reader.fail("moderated_by", f"is empty; a {status} grid names its moderator")
             elif instance.mapped_by is not None and instance.moderated_by.pk == instance.mapped_by.pk:
-                reader.fail(
-                    "moderated_by", "is the grid's mapper; nobody may moderate a grid they mapped"
-                )
+                reader.fail("moderated_by", "is the grid's mapper; nobody may moderate a grid they mapped")
         now = timezone.now()
         if status in PUBLISHED_STATUSES:
             instance.published_at = instance.published_at or now
@@ -189,9 +185,10 @@ class AttributeResource(BundleResource):
         self.elements = {(e.area_id, e.order): e for e in Element.objects.all()}
         published = MappingReview.objects.published()
         self.published_reviews = {
-            (r.qualification_id, r.framework_id): r for r in published.only(
-                "id", "qualification_id", "framework_id", "status", "round"
-            ).order_by("round")
+            (r.qualification_id, r.framework_id): r
+            for r in published.only("id", "qualification_id", "framework_id", "status", "round").order_by(
+                "round"
+            )
         }
         self.published_modules = set(
             QualificationModule.objects.filter(
@@ -241,18 +238,24 @@ class AttributeResource(BundleResource):
         elif framework is not None and qualification is not None:
             review = self.published_reviews.get((qualification.pk, framework.pk))
             if review is None:
-                reader.fail("qualification_ref", f"{qualification.ref} has no approved or accepted "
-                            f"mapping review for {framework}; only published judgements can be "
-                            "imported")
+                reader.fail(
+                    "qualification_ref",
+                    f"{qualification.ref} has no approved or accepted "
+                    f"mapping review for {framework}; only published judgements can be "
+                    "imported",
+                )
             instance.review = review
         elif (
             framework is not None
             and module is not None
             and (module.pk, framework.pk) not in self.published_modules
         ):
-            reader.fail("module_ref", f"{module.ref} belongs to no qualification with an "
-                        f"approved or accepted mapping review for {framework}; only "
-                        "published judgements can be imported")
+            reader.fail(
+                "module_ref",
+                f"{module.ref} belongs to no qualification with an "
+                f"approved or accepted mapping review for {framework}; only "
+                "published judgements can be imported",
+            )
         if new:
             instance.area, instance.element = area, element
             instance.qualification, instance.module = qualification, module

@@ -62,7 +62,8 @@ def open_review(qualification: Qualification, framework: Framework) -> MappingRe
     """The grid in progress (draft, submitted or returned) for this pair, if any."""
     return (
         MappingReview.objects.filter(
-            qualification=qualification, framework=framework,
+            qualification=qualification,
+            framework=framework,
             status__in=OPEN_STATUSES,
         )
         .select_related("mapped_by", "moderated_by")
@@ -88,8 +89,9 @@ def attribute_key(item: Attribute | GridMark) -> CellKey:
 
 def draw_value(seed: str, review: MappingReview) -> float:
     """The review's draw in [0, 1): the same seed and grid always give the same draw."""
-    digest = hashlib.sha256(f"{seed}:{review.qualification_id}:{review.framework_id}:"
-                            f"{review.round}".encode()).digest()
+    digest = hashlib.sha256(
+        f"{seed}:{review.qualification_id}:{review.framework_id}:{review.round}".encode()
+    ).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
 
 
@@ -109,30 +111,35 @@ def can_moderate(user) -> bool:
 
 @transaction.atomic
 def review_save_draft(
-    *, qualification: Qualification, framework: Framework, user,
-    marks: Mapping[CellKey, Mark], version: int | None,
+    *,
+    qualification: Qualification,
+    framework: Framework,
+    user,
+    marks: Mapping[CellKey, Mark],
+    version: int | None,
 ) -> MappingReview:
     """Store the grid's ticked cells as a draft. ``version`` is the grid's version the
     mapper's page showed (None when the page showed no grid in progress)."""
     if not can_map(user):
         raise MappingError("You do not have the right to map qualifications.")
     module_ids = list(
-        QualificationModule.objects.filter(qualification=qualification)
-        .values_list("module_id", flat=True)
+        QualificationModule.objects.filter(qualification=qualification).values_list("module_id", flat=True)
     )
     _check_cells(framework, set(module_ids), marks)
     review = open_review(qualification, framework)
     if review is None:
         if version is not None:
-            raise MappingError("This grid was decided while you were editing it. Reload the "
-                               "page to see its published state, then map it again.")
+            raise MappingError(
+                "This grid was decided while you were editing it. Reload the "
+                "page to see its published state, then map it again."
+            )
         review = _new_round(qualification, framework, user)
     else:
         _check_editable(review, user, version)
     _replace_marks(review, marks, user)
-    updated = MappingReview.objects.filter(
-        pk=review.pk, version=review.version, status__in=EDITABLE
-    ).update(grid_modules=module_ids, version=F("version") + 1, updated_at=timezone.now())
+    updated = MappingReview.objects.filter(pk=review.pk, version=review.version, status__in=EDITABLE).update(
+        grid_modules=module_ids, version=F("version") + 1, updated_at=timezone.now()
+    )
     if updated != 1:
         raise MappingError("The grid changed while you were saving it. Reload and try again.")
     review.refresh_from_db()
@@ -141,13 +148,15 @@ def review_save_draft(
 
 
 def _new_round(qualification, framework, user) -> MappingReview:
-    last = (
-        MappingReview.objects.filter(qualification=qualification, framework=framework)
-        .aggregate(last=Max("round"))["last"]
-    )
+    last = MappingReview.objects.filter(qualification=qualification, framework=framework).aggregate(
+        last=Max("round")
+    )["last"]
     review = MappingReview(
-        qualification=qualification, framework=framework, round=(last or 0) + 1,
-        mapped_by=user, status=ReviewStatus.DRAFT,
+        qualification=qualification,
+        framework=framework,
+        round=(last or 0) + 1,
+        mapped_by=user,
+        status=ReviewStatus.DRAFT,
     )
     # simple-history writes the creation row on save: one row, with its author and reason.
     stamp(review, user=user, reason="Grid started")
@@ -155,8 +164,9 @@ def _new_round(qualification, framework, user) -> MappingReview:
         with transaction.atomic():
             review.save()
     except IntegrityError:
-        raise MappingError("Someone else started a grid for this qualification a moment ago. "
-                           "Reload the page.") from None
+        raise MappingError(
+            "Someone else started a grid for this qualification a moment ago. Reload the page."
+        ) from None
     return review
 
 
@@ -164,21 +174,25 @@ def _check_editable(review: MappingReview, user, version: int | None) -> None:
     if review.mapped_by_id not in (None, user.pk):
         raise MappingError(f"{review.mapped_by} is mapping this grid; only they can change it.")
     if review.status == ReviewStatus.SUBMITTED:
-        raise MappingError("This grid has been submitted and is waiting for moderation; it "
-                           "cannot be changed until a moderator returns it.")
+        raise MappingError(
+            "This grid has been submitted and is waiting for moderation; it "
+            "cannot be changed until a moderator returns it."
+        )
     if review.status not in EDITABLE:
-        raise MappingError(f"This grid was {review.get_status_display().lower()} and is "
-                           "public; open the qualification's grid to start a new round.")
+        raise MappingError(
+            f"This grid was {review.get_status_display().lower()} and is "
+            "public; open the qualification's grid to start a new round."
+        )
     if version is not None and version != review.version:
-        raise MappingError("This grid was changed in another window since you opened it. "
-                           "Reload the page to see the latest version.")
+        raise MappingError(
+            "This grid was changed in another window since you opened it. "
+            "Reload the page to see the latest version."
+        )
 
 
 def _check_cells(framework: Framework, module_ids: set[int], marks) -> None:
     areas = set(Area.objects.filter(framework=framework).values_list("id", flat=True))
-    elements = dict(
-        Element.objects.filter(area__framework=framework).values_list("id", "area_id")
-    )
+    elements = dict(Element.objects.filter(area__framework=framework).values_list("id", "area_id"))
     for module_id, area_id, element_id in marks:
         if module_id is not None and module_id not in module_ids:
             raise MappingError("The grid names a module that is not part of the qualification.")
@@ -198,9 +212,16 @@ def _replace_marks(review: MappingReview, marks: Mapping[CellKey, Mark], user) -
         mark = current.get(key)
         if mark is None:
             module_id, area_id, element_id = key
-            added.append(GridMark(review=review, module_id=module_id, area_id=area_id,
-                                  element_id=element_id, basis=judgement.basis,
-                                  note=judgement.note))
+            added.append(
+                GridMark(
+                    review=review,
+                    module_id=module_id,
+                    area_id=area_id,
+                    element_id=element_id,
+                    basis=judgement.basis,
+                    note=judgement.note,
+                )
+            )
         elif (mark.basis, mark.note) != (judgement.basis, judgement.note):
             mark.basis, mark.note = judgement.basis, judgement.note
             changed.append(mark)
@@ -223,8 +244,7 @@ def review_submit(*, review: MappingReview, user, version: int) -> MappingReview
     now = timezone.now()
     updated = MappingReview.objects.filter(
         pk=review.pk, version=version, status__in=EDITABLE, mapped_by=user
-    ).update(status=ReviewStatus.SUBMITTED, submitted_at=now, version=F("version") + 1,
-             updated_at=now)
+    ).update(status=ReviewStatus.SUBMITTED, submitted_at=now, version=F("version") + 1, updated_at=now)
     if updated != 1:
         raise MappingError("The grid changed while you were submitting it. Reload and try again.")
     review.refresh_from_db()
@@ -244,21 +264,32 @@ def _draw(review: MappingReview, policy: ModerationPolicy, user) -> None:
     draw = draw_value(policy.seed, review)
     sampled = draw < policy.sample_rate / 100
     now = timezone.now()
-    changes: dict[str, Any] = {"sample_rate": policy.sample_rate, "sample_draw": draw, "sampled": sampled,
-               "version": F("version") + 1, "updated_at": now}
+    changes: dict[str, Any] = {
+        "sample_rate": policy.sample_rate,
+        "sample_draw": draw,
+        "sampled": sampled,
+        "version": F("version") + 1,
+        "updated_at": now,
+    }
     if not sampled:
         changes |= {"status": ReviewStatus.ACCEPTED, "decided_at": now, "published_at": now}
     MappingReview.objects.filter(pk=review.pk, status=ReviewStatus.SUBMITTED).update(**changes)
     review.refresh_from_db()
     record_history([review], kind="~", reason="Sample drawn")
     outcome = "drawn for moderation" if sampled else "not drawn"
-    note = (f"round {review.round}: {outcome}; draw {draw:.4f} against a "
-            f"{policy.sample_rate} % sample (seed {policy.seed})")
+    note = (
+        f"round {review.round}: {outcome}; draw {draw:.4f} against a "
+        f"{policy.sample_rate} % sample (seed {policy.seed})"
+    )
     _event(EventKind.SUBMIT, review, actor=user, note=note)
     if not sampled:
         published = _publish(review, actor=None)
-        _event(EventKind.ACCEPT_UNSAMPLED, review, actor=None,
-               note=f"Not drawn in the sample, so accepted without moderation. {published}")
+        _event(
+            EventKind.ACCEPT_UNSAMPLED,
+            review,
+            actor=None,
+            note=f"Not drawn in the sample, so accepted without moderation. {published}",
+        )
 
 
 # -- moderation ----------------------------------------------------------------------
@@ -284,8 +315,13 @@ def review_return(*, review: MappingReview, moderator, version: int, reason: str
     _event(EventKind.RETURN, review, actor=moderator, note=reason)
     policy = ModerationPolicy.objects.filter(mapper_id=review.mapped_by_id).first()
     if policy is not None and policy.mode == PolicyMode.SAMPLE:
-        _change_policy(policy, moderator, mode=PolicyMode.EVERY, sample_rate=None,
-                       note="A grid was returned, so every grid is moderated again.")
+        _change_policy(
+            policy,
+            moderator,
+            mode=PolicyMode.EVERY,
+            sample_rate=None,
+            note="A grid was returned, so every grid is moderated again.",
+        )
     return review
 
 
@@ -295,8 +331,13 @@ def _decide(review: MappingReview, moderator, version: int, *, status: str, reas
     if review.mapped_by_id == moderator.pk:
         raise MappingError("You mapped this grid, so another moderator must review it.")
     now = timezone.now()
-    changes = {"status": status, "moderated_by": moderator, "decided_at": now,
-               "version": F("version") + 1, "updated_at": now}
+    changes = {
+        "status": status,
+        "moderated_by": moderator,
+        "decided_at": now,
+        "version": F("version") + 1,
+        "updated_at": now,
+    }
     if status == ReviewStatus.APPROVED:
         changes["published_at"] = now
     else:
@@ -309,14 +350,16 @@ def _decide(review: MappingReview, moderator, version: int, *, status: str, reas
     review.refresh_from_db()
     if updated != 1:
         if review.status == ReviewStatus.DRAFT:
-            raise MappingError("This grid is not waiting for moderation: its mapper has not "
-                               "submitted it yet.")
+            raise MappingError(
+                "This grid is not waiting for moderation: its mapper has not submitted it yet."
+            )
         if review.status != ReviewStatus.SUBMITTED:
             who = f" by {review.moderated_by}" if review.moderated_by else ""
-            raise MappingError(f"This grid is no longer waiting for moderation: it was "
-                               f"{review.get_status_display().lower()}{who} in the meantime.")
-        raise MappingError("This grid changed since you opened it. Reload the page and "
-                           "review it again.")
+            raise MappingError(
+                f"This grid is no longer waiting for moderation: it was "
+                f"{review.get_status_display().lower()}{who} in the meantime."
+            )
+        raise MappingError("This grid changed since you opened it. Reload the page and review it again.")
     record_history([review], kind="~", user=moderator, reason=review.get_status_display())
 
 
@@ -333,11 +376,17 @@ def _publish(review: MappingReview, *, actor) -> str:
     for key, mark in wanted.items():
         attribute = current.get(key)
         if attribute is None:
-            new.append(Attribute(
-                area_id=mark.area_id, element_id=mark.element_id, module_id=mark.module_id,
-                qualification_id=None if mark.module_id else review.qualification_id,
-                basis=mark.basis, note=mark.note, review=review,
-            ))
+            new.append(
+                Attribute(
+                    area_id=mark.area_id,
+                    element_id=mark.element_id,
+                    module_id=mark.module_id,
+                    qualification_id=None if mark.module_id else review.qualification_id,
+                    basis=mark.basis,
+                    note=mark.note,
+                    review=review,
+                )
+            )
         elif (attribute.basis, attribute.note) != (mark.basis, mark.note):
             attribute.basis, attribute.note, attribute.review = mark.basis, mark.note, review
             changed.append(attribute)
@@ -346,26 +395,26 @@ def _publish(review: MappingReview, *, actor) -> str:
             created = Attribute.objects.bulk_create(new)
             Attribute.objects.bulk_update(changed, ["basis", "note", "review"])
     except IntegrityError:
-        raise MappingError("Another grid sharing these modules was published at the same "
-                           "moment. Try again.") from None
+        raise MappingError(
+            "Another grid sharing these modules was published at the same moment. Try again."
+        ) from None
     record_history(created, kind="+", user=actor, reason=f"Published by {review}")
     record_history(changed, kind="~", user=actor, reason=f"Published by {review}")
     # The qualification's own judgements changed, and so did the coverage of every
     # qualification sharing a module whose judgements were added or withdrawn.
     touched_modules = {a.module_id for a in [*withdrawn, *new] if a.module_id is not None}
-    summary.refresh(
-        {review.qualification_id} | summary.affected_by_modules(touched_modules)
+    summary.refresh({review.qualification_id} | summary.affected_by_modules(touched_modules))
+    return (
+        f"Published: {len(new)} judgement{pluralize(len(new))} added, {len(withdrawn)} "
+        f"withdrawn, {len(changed)} with a new basis or note."
     )
-    return (f"Published: {len(new)} judgement{pluralize(len(new))} added, {len(withdrawn)} "
-            f"withdrawn, {len(changed)} with a new basis or note.")
 
 
 # -- policies ------------------------------------------------------------------------
 
 
 @transaction.atomic
-def policy_set(*, mapper, moderator, mode: str, sample_rate: int | None,
-               note: str = "") -> ModerationPolicy:
+def policy_set(*, mapper, moderator, mode: str, sample_rate: int | None, note: str = "") -> ModerationPolicy:
     """Set how a mapper's grids are chosen for moderation."""
     if not can_moderate(moderator):
         raise MappingError("Only moderators set moderation policies.")
@@ -378,8 +427,13 @@ def policy_set(*, mapper, moderator, mode: str, sample_rate: int | None,
     policy = ModerationPolicy.objects.select_for_update().filter(mapper=mapper).first()
     if policy is None:
         policy = ModerationPolicy(mapper=mapper)
-    _change_policy(policy, moderator, mode=mode,
-                   sample_rate=sample_rate if mode == PolicyMode.SAMPLE else None, note=note)
+    _change_policy(
+        policy,
+        moderator,
+        mode=mode,
+        sample_rate=sample_rate if mode == PolicyMode.SAMPLE else None,
+        note=note,
+    )
     return policy
 
 
@@ -391,8 +445,13 @@ def _change_policy(policy: ModerationPolicy, actor, *, mode, sample_rate, note: 
     stamp(policy, user=actor, reason="Policy changed")
     policy.save()
     seed = f" (seed {policy.seed})" if mode == PolicyMode.SAMPLE else ""
-    _event(EventKind.POLICY_CHANGE, None, mapper=policy.mapper, actor=actor,
-           note=f"{before} → {policy.describe()}{seed}. {note}".strip())
+    _event(
+        EventKind.POLICY_CHANGE,
+        None,
+        mapper=policy.mapper,
+        actor=actor,
+        note=f"{before} → {policy.describe()}{seed}. {note}".strip(),
+    )
 
 
 def _event(kind, review: MappingReview | None, *, actor, note: str = "", mapper=None) -> None:
@@ -400,8 +459,12 @@ def _event(kind, review: MappingReview | None, *, actor, note: str = "", mapper=
         assert review is not None, "an event names its mapper or its grid"
         mapper = review.mapped_by
     ReviewEvent.objects.create(
-        kind=kind, review=review, mapper=mapper, actor=actor,
-        at=timezone.now(), note=note,
+        kind=kind,
+        review=review,
+        mapper=mapper,
+        actor=actor,
+        at=timezone.now(),
+        note=note,
     )
 
 
@@ -431,21 +494,24 @@ class Agreement:
 def agreement_rates(mapper_ids) -> dict[int, Agreement]:
     """Per mapper: of their grids a moderator decided, how many were approved without
     ever being returned, over all time and over the last 20 decided."""
-    moderated = MappingReview.objects.filter(
-        mapped_by_id__in=list(mapper_ids), moderated_by__isnull=False
-    )
+    moderated = MappingReview.objects.filter(mapped_by_id__in=list(mapper_ids), moderated_by__isnull=False)
     agreed = Q(status=ReviewStatus.APPROVED, times_returned=0)
     totals = {
         row["mapped_by_id"]: row
-        for row in moderated.values("mapped_by_id").annotate(
-            n=Count("id"), ok=Count("id", filter=agreed)
-        )
+        for row in moderated.values("mapped_by_id").annotate(n=Count("id"), ok=Count("id", filter=agreed))
     }
     recent: dict[int, list[int]] = {}
-    ranked = moderated.annotate(
-        rank=Window(RowNumber(), partition_by=F("mapped_by_id"),
-                    order_by=[F("decided_at").desc(nulls_last=True), F("id").desc()])
-    ).filter(rank__lte=RECENT_DECISIONS).values_list("mapped_by_id", "status", "times_returned")
+    ranked = (
+        moderated.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=F("mapped_by_id"),
+                order_by=[F("decided_at").desc(nulls_last=True), F("id").desc()],
+            )
+        )
+        .filter(rank__lte=RECENT_DECISIONS)
+        .values_list("mapped_by_id", "status", "times_returned")
+    )
     for mapper_id, status, times_returned in ranked:
         counts = recent.setdefault(mapper_id, [0, 0])
         counts[0] += 1

@@ -41,8 +41,15 @@ def _col(model: type[Model], field: str) -> str:
 
 
 #: The summary's columns, in the order the SELECT gives them.
-COLUMNS = ["qualification", "framework", "area", "whole_possible", "whole_guaranteed",
-           "elements_possible", "elements_guaranteed"]
+COLUMNS = [
+    "qualification",
+    "framework",
+    "area",
+    "whole_possible",
+    "whole_guaranteed",
+    "elements_possible",
+    "elements_guaranteed",
+]
 
 
 def summary_select(where: str = "") -> str:
@@ -59,7 +66,7 @@ def summary_select(where: str = "") -> str:
     own_filter = "AND " + where.format(q="a." + a_qualification) if where else ""
     through_filter = "WHERE " + where.format(q="qm." + qm_qualification) if where else ""
     return f"""
-        SELECT p.q, ar.{_col(ar, 'framework')}, p.area_id,
+        SELECT p.q, ar.{_col(ar, "framework")}, p.area_id,
             MAX(CASE WHEN p.element_id IS NULL THEN 1 ELSE 0 END) = 1,
             MAX(CASE WHEN p.element_id IS NULL THEN p.g ELSE 0 END) = 1,
             COUNT(p.element_id),
@@ -67,21 +74,21 @@ def summary_select(where: str = "") -> str:
         FROM (
             SELECT j.q, j.area_id, j.element_id, MAX(j.g) AS g
             FROM (
-                SELECT a.{a_qualification} AS q, a.{_col(a, 'area')} AS area_id,
-                    a.{_col(a, 'element')} AS element_id, 1 AS g
+                SELECT a.{a_qualification} AS q, a.{_col(a, "area")} AS area_id,
+                    a.{_col(a, "element")} AS element_id, 1 AS g
                 FROM {_table(a)} a
                 WHERE a.{a_qualification} IS NOT NULL {own_filter}
                 UNION ALL
-                SELECT qm.{qm_qualification}, a.{_col(a, 'area')}, a.{_col(a, 'element')},
-                    CASE WHEN qm.{_col(qm, 'mandatory')} THEN 1 ELSE 0 END
+                SELECT qm.{qm_qualification}, a.{_col(a, "area")}, a.{_col(a, "element")},
+                    CASE WHEN qm.{_col(qm, "mandatory")} THEN 1 ELSE 0 END
                 FROM {_table(qm)} qm
-                JOIN {_table(a)} a ON a.{_col(a, 'module')} = qm.{_col(qm, 'module')}
+                JOIN {_table(a)} a ON a.{_col(a, "module")} = qm.{_col(qm, "module")}
                 {through_filter}
             ) j
             GROUP BY j.q, j.area_id, j.element_id
         ) p
-        JOIN {_table(ar)} ar ON ar.{_col(ar, 'id')} = p.area_id
-        GROUP BY p.q, ar.{_col(ar, 'framework')}, p.area_id
+        JOIN {_table(ar)} ar ON ar.{_col(ar, "id")} = p.area_id
+        GROUP BY p.q, ar.{_col(ar, "framework")}, p.area_id
     """
 
 
@@ -89,9 +96,9 @@ def _rebuild(where: str = "", params: list[int] | None = None) -> None:
     """Delete the summary rows the condition chooses and insert them again."""
     s = QualificationCoverage
     delete = f"DELETE FROM {_table(s)}" + (
-        " WHERE " + where.format(q=_col(s, "qualification")) if where else "")
-    insert = (f"INSERT INTO {_table(s)} ({', '.join(_col(s, c) for c in COLUMNS)}) "
-              + summary_select(where))
+        " WHERE " + where.format(q=_col(s, "qualification")) if where else ""
+    )
+    insert = f"INSERT INTO {_table(s)} ({', '.join(_col(s, c) for c in COLUMNS)}) " + summary_select(where)
     with connection.cursor() as cursor:
         # A plain DELETE: the ORM's would load every row first, to send signals.
         cursor.execute(delete, params or None)
@@ -125,44 +132,60 @@ def affected_by_modules(module_ids: Iterable[int]) -> set[int]:
     found: set[int] = set()
     for start in range(0, len(ids), CHUNK):
         found.update(
-            QualificationModule.objects.filter(module_id__in=ids[start:start + CHUNK])
-            .values_list("qualification_id", flat=True).distinct()
+            QualificationModule.objects.filter(module_id__in=ids[start : start + CHUNK])
+            .values_list("qualification_id", flat=True)
+            .distinct()
         )
     return found
 
 
 def _normal(row) -> tuple:
     q, framework, area, whole_possible, whole_guaranteed, possible, guaranteed = row
-    return (q, framework, area, bool(whole_possible), bool(whole_guaranteed), int(possible),
-            int(guaranteed or 0))
+    return (
+        q,
+        framework,
+        area,
+        bool(whole_possible),
+        bool(whole_guaranteed),
+        int(possible),
+        int(guaranteed or 0),
+    )
 
 
 def check(qualification_ids: Iterable[int] | None = None) -> list[Stale]:
     """The summary rows (of the given qualifications, or of all) that differ from what
     the judgements and memberships say: wrong figures, missing rows and extra rows."""
     s = QualificationCoverage
-    stored_sql = (f"SELECT {', '.join(_col(s, c) for c in COLUMNS)} FROM {_table(s)}")
+    stored_sql = f"SELECT {', '.join(_col(s, c) for c in COLUMNS)} FROM {_table(s)}"
     if qualification_ids is None:
         chunks: list[list[int] | None] = [None]
     else:
         ordered = sorted(set(qualification_ids))
-        chunks = [ordered[i:i + CHUNK] for i in range(0, len(ordered), CHUNK)]
+        chunks = [ordered[i : i + CHUNK] for i in range(0, len(ordered), CHUNK)]
     found = []
     for chunk in chunks:
         where = "" if chunk is None else "{q} IN (" + ", ".join(["%s"] * len(chunk)) + ")"
         with connection.cursor() as cursor:
             cursor.execute(summary_select(where), chunk * 2 if chunk else None)
             recomputed = {r[:3]: r for r in map(_normal, cursor.fetchall())}
-            cursor.execute(stored_sql + (" WHERE " + where.format(q=_col(s, "qualification"))
-                                         if where else ""), chunk or None)
+            cursor.execute(
+                stored_sql + (" WHERE " + where.format(q=_col(s, "qualification")) if where else ""),
+                chunk or None,
+            )
             stored = {r[:3]: r for r in map(_normal, cursor.fetchall())}
         for key in sorted(stored.keys() | recomputed.keys()):
             have, want = stored.get(key), recomputed.get(key)
             row = f"qualification {key[0]} framework {key[1]} area {key[2]}"
             if have is None or want is None:
-                found.append(Stale(s._meta.db_table, row, "(row)",
-                                   "absent" if have is None else "present",
-                                   "absent" if want is None else "present"))
+                found.append(
+                    Stale(
+                        s._meta.db_table,
+                        row,
+                        "(row)",
+                        "absent" if have is None else "present",
+                        "absent" if want is None else "present",
+                    )
+                )
                 continue
             for name, stored_value, value in zip(COLUMNS[3:], have[3:], want[3:], strict=True):
                 if stored_value != value:
@@ -171,11 +194,12 @@ def check(qualification_ids: Iterable[int] | None = None) -> list[Stale]:
 
 
 def _through_modules(attributes) -> set[int]:
-    own = set(attributes.exclude(qualification=None).order_by()
-              .values_list("qualification_id", flat=True))
-    via = set(QualificationModule.objects.filter(
-        module__in=attributes.exclude(module=None).values("module")).order_by()
-        .values_list("qualification_id", flat=True))
+    own = set(attributes.exclude(qualification=None).order_by().values_list("qualification_id", flat=True))
+    via = set(
+        QualificationModule.objects.filter(module__in=attributes.exclude(module=None).values("module"))
+        .order_by()
+        .values_list("qualification_id", flat=True)
+    )
     return own | via
 
 
@@ -186,24 +210,35 @@ def _reached_by_attribute(attribute: Attribute) -> set[int]:
     return reached
 
 
-ATTRIBUTE_FIELDS = frozenset({"area", "area_id", "element", "element_id", "qualification",
-                    "qualification_id", "module", "module_id"})
+ATTRIBUTE_FIELDS = frozenset(
+    {"area", "area_id", "element", "element_id", "qualification", "qualification_id", "module", "module_id"}
+)
 COVERAGE_SUMMARY = Derived(
     name="coverage summary",
     stored_in="commoncore_qualificationcoverage",
     summary="per qualification, framework and area, what the published judgements of the "
-            "qualification and its modules add up to",
+    "qualification and its modules add up to",
     sources=(
-        Source(Attribute, reach=lambda rows: _through_modules(
-            Attribute.objects.filter(pk__in=rows.values("pk"))),
-            reach_row=_reached_by_attribute, moves=True, fields=ATTRIBUTE_FIELDS),
-        Source(QualificationModule,
-               reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
-               reach_row=lambda membership: [membership.qualification_id], moves=True,
-               fields=frozenset({"qualification", "qualification_id", "module", "module_id",
-                                 "mandatory"})),
-        Source(Area, reach=lambda rows: _through_modules(Attribute.objects.filter(area__in=rows)),
-               fields=frozenset({"framework", "framework_id"}), on_create=False),
+        Source(
+            Attribute,
+            reach=lambda rows: _through_modules(Attribute.objects.filter(pk__in=rows.values("pk"))),
+            reach_row=_reached_by_attribute,
+            moves=True,
+            fields=ATTRIBUTE_FIELDS,
+        ),
+        Source(
+            QualificationModule,
+            reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
+            reach_row=lambda membership: [membership.qualification_id],
+            moves=True,
+            fields=frozenset({"qualification", "qualification_id", "module", "module_id", "mandatory"}),
+        ),
+        Source(
+            Area,
+            reach=lambda rows: _through_modules(Attribute.objects.filter(area__in=rows)),
+            fields=frozenset({"framework", "framework_id"}),
+            on_create=False,
+        ),
     ),
     refresh=refresh,
     check=check,

@@ -31,13 +31,13 @@ class IQFAdminSite(admin.AdminSite):
 
     def has_permission(self, request):
         return super().has_permission(request) and (
-            not settings.STAFF_TWO_FACTOR or request.user.is_verified())
+            not settings.STAFF_TWO_FACTOR or request.user.is_verified()
+        )
 
     def get_urls(self):
         # The log of bundle imports was commoncore's until it moved to the bundles app:
         # its old addresses lead to the new ones.
-        return [re_path(r"^commoncore/bundleimport/(?P<rest>.*)$", moved_bundle_import),
-                *super().get_urls()]
+        return [re_path(r"^commoncore/bundleimport/(?P<rest>.*)$", moved_bundle_import), *super().get_urls()]
 
     def index(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "dashboard": dashboard(request)}
@@ -83,8 +83,7 @@ def dashboard(request) -> dict:
         current=Count("id", filter=current_qualification()),
         unverified=Count(
             "id",
-            filter=current_qualification()
-            & (Q(last_verified__isnull=True) | Q(last_verified__lt=due)),
+            filter=current_qualification() & (Q(last_verified__isnull=True) | Q(last_verified__lt=due)),
         ),
     )
     reviews = MappingReview.objects.aggregate(
@@ -106,8 +105,7 @@ def dashboard(request) -> dict:
             f"{changelist}?status__exact=current&verified=no",
         ),
         ("Grids awaiting moderation", reviews["submitted"], reverse("admin:commoncore_queue")),
-        ("Grids returned to their mapper", reviews["returned"],
-         f"{reviews_url}?status__exact=returned"),
+        ("Grids returned to their mapper", reviews["returned"], f"{reviews_url}?status__exact=returned"),
     ]
     mapping = [
         ("Moderation queue and your grids", reverse("admin:commoncore_queue")),

@@ -222,9 +222,22 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # The browser features the site never uses, denied to it and to anything it might embed.
-PERMISSIONS_POLICY: dict[str, list[str]] = {feature: [] for feature in (
-    "accelerometer", "camera", "display-capture", "geolocation", "gyroscope", "magnetometer",
-    "microphone", "midi", "payment", "usb", "xr-spatial-tracking")}
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # A second factor for staff (an authenticator app's code, django-otp TOTP): on by default in
 # production. Devices are made with manage.py totp_device USERNAME.

@@ -96,8 +96,10 @@ class PrerequisiteInline(JoinedTabularInline):
     verbose_name_plural = "pre-requirements (fill one column per row)"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related(
-            "required_qualification", "required_module", "qualification"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("required_qualification", "required_module", "qualification")
         )
 
 
@@ -131,11 +133,16 @@ class QualificationForm(DuplicateCheckForm):
 
     def clean(self):
         cleaned_data = super().clean()
-        loop = services.successor_loop(qualification=self.instance,
-                                       successor=cleaned_data.get("superseded_by"))
+        loop = services.successor_loop(
+            qualification=self.instance, successor=cleaned_data.get("superseded_by")
+        )
         if loop:
-            self.add_error("superseded_by", "This would make a loop of successors: "
-                           + " → ".join(loop) + ". Choose the qualification that replaces it.")
+            self.add_error(
+                "superseded_by",
+                "This would make a loop of successors: "
+                + " → ".join(loop)
+                + ". Choose the qualification that replaces it.",
+            )
         return cleaned_data
 
     def find_duplicates(self, cleaned_data) -> QuerySet:
@@ -152,12 +159,22 @@ class QualificationAdmin(IQFModelAdmin):
     form = QualificationForm
     resource_classes = [QualificationResource]
     list_display = [
-        "ref", "title", "level", "qualification_type", "awarding_body", "status_tag",
-        "module_count", "last_verified",
+        "ref",
+        "title",
+        "level",
+        "qualification_type",
+        "awarding_body",
+        "status_tag",
+        "module_count",
+        "last_verified",
     ]
     list_display_links = ["ref", "title"]
     list_filter = [
-        "status", "level", "qualification_type", "awarding_body", VerificationFilter,
+        "status",
+        "level",
+        "qualification_type",
+        "awarding_body",
+        VerificationFilter,
         HasModulesFilter,
     ]
     search_fields = ["ref", "title", "awarding_body__name"]
@@ -168,19 +185,37 @@ class QualificationAdmin(IQFModelAdmin):
     inlines = [QualificationModuleInline, PrerequisiteInline, RoleQualificationInline, OfferingInline]
     actions = ["withdraw", "reinstate"]
     fieldsets = [
-        (None, {"fields": ["confirm_duplicate", "ref", "title", "qualification_type",
-                           "awarding_body", "level", "learning_hours"]}),
-        ("Status", {"fields": ["status", "superseded_by", "last_verified"],
-                    "description": "Withdrawn and superseded qualifications are kept and "
-                    "marked, never deleted."}),
+        (
+            None,
+            {
+                "fields": [
+                    "confirm_duplicate",
+                    "ref",
+                    "title",
+                    "qualification_type",
+                    "awarding_body",
+                    "level",
+                    "learning_hours",
+                ]
+            },
+        ),
+        (
+            "Status",
+            {
+                "fields": ["status", "superseded_by", "last_verified"],
+                "description": "Withdrawn and superseded qualifications are kept and marked, never deleted.",
+            },
+        ),
         ("Source", {"fields": ["source", "source_url", "notes"]}),
         ("Record", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
 
     def get_queryset(self, request):
         # counted per row shown, not grouped over the whole table before paging
-        return super().get_queryset(request).annotate(
-            module_total=count_of(QualificationModule.objects.filter(qualification=OuterRef("pk")))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(module_total=count_of(QualificationModule.objects.filter(qualification=OuterRef("pk"))))
         )
 
     @admin.display(description="modules", ordering="module_total")
@@ -193,17 +228,16 @@ class QualificationAdmin(IQFModelAdmin):
             return "Current"
         return format_html("<strong>{}</strong>", obj.get_status_display())
 
-    @admin.action(description="Withdraw (archive) selected qualifications",
-                  permissions=["archive"])
+    @admin.action(description="Withdraw (archive) selected qualifications", permissions=["archive"])
     def withdraw(self, request, queryset):
         changed = sum(services.qualification_withdraw(qualification=q) for q in queryset)
         self.message_user(
-            request, f"Withdrew {changed} qualifications; {queryset.count() - changed} "
-            "already withdrawn.", messages.SUCCESS,
+            request,
+            f"Withdrew {changed} qualifications; {queryset.count() - changed} already withdrawn.",
+            messages.SUCCESS,
         )
 
-    @admin.action(description="Reinstate selected qualifications as current",
-                  permissions=["archive"])
+    @admin.action(description="Reinstate selected qualifications as current", permissions=["archive"])
     def reinstate(self, request, queryset):
         changed = sum(services.qualification_reinstate(qualification=q) for q in queryset)
         self.message_user(request, f"Reinstated {changed} qualifications.", messages.SUCCESS)
@@ -264,8 +298,10 @@ class ModuleAdmin(IQFModelAdmin):
 
     def get_queryset(self, request):
         # counted per row shown, not grouped over the whole table before paging
-        return super().get_queryset(request).annotate(
-            qualification_total=count_of(QualificationModule.objects.filter(module=OuterRef("pk")))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(qualification_total=count_of(QualificationModule.objects.filter(module=OuterRef("pk"))))
         )
 
     @admin.display(description="used by qualifications", ordering="qualification_total")
@@ -287,8 +323,12 @@ class AwardingBodyAdmin(IQFModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            qualification_total=count_of(Qualification.objects.filter(awarding_body=OuterRef("pk")))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                qualification_total=count_of(Qualification.objects.filter(awarding_body=OuterRef("pk")))
+            )
         )
 
     @admin.display(description="qualifications", ordering="qualification_total")
@@ -320,8 +360,10 @@ class ProviderAdmin(IQFModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            offering_total=count_of(Offering.objects.filter(provider=OuterRef("pk")))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(offering_total=count_of(Offering.objects.filter(provider=OuterRef("pk"))))
         )
 
     @admin.display(description="qualifications offered", ordering="offering_total")

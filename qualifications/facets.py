@@ -66,11 +66,19 @@ class Facet:
         """A select's options, escaped. A select can list hundreds (the awarding bodies
         with results), which a template loop takes several times as long to write."""
         selected = mark_safe(" selected")
-        return format_html_join("\n", '<option value="{}"{}>{}{}</option>', (
-            (option.value, selected if option.selected else "", option.label,
-             "" if option.count is None else f" ({intcomma(option.count)})")
-            for option in self.options
-        ))
+        return format_html_join(
+            "\n",
+            '<option value="{}"{}>{}{}</option>',
+            (
+                (
+                    option.value,
+                    selected if option.selected else "",
+                    option.label,
+                    "" if option.count is None else f" ({intcomma(option.count)})",
+                )
+                for option in self.options
+            ),
+        )
 
 
 @dataclass(frozen=True)
@@ -86,8 +94,16 @@ class FacetCell:
 
 
 def _with_error(facet: Facet, error: str) -> Facet:
-    return Facet(facet.name, facet.legend, facet.widget, facet.options, facet.hint, error,
-                 facet.empty_label, facet.extra)
+    return Facet(
+        facet.name,
+        facet.legend,
+        facet.widget,
+        facet.options,
+        facet.hint,
+        error,
+        facet.empty_label,
+        facet.extra,
+    )
 
 
 class FinderFacets:
@@ -134,11 +150,18 @@ class FinderFacets:
         them is left out of every facet's tally (each tally sets aside one choice only),
         and leaving it out of the scan spares reading most of the table when two or more
         of those facets are chosen."""
-        key = (F("key_for_a_role") if self.finder.key_for_any_role
-               else Case(When(pk__in=self.finder.key_links(), then=Value(True)), default=Value(False),
-                         output_field=BooleanField()))
+        key = (
+            F("key_for_a_role")
+            if self.finder.key_for_any_role
+            else Case(
+                When(pk__in=self.finder.key_links(), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            )
+        )
         rows = (
-            self.finder.filtered(skip=CELL_FACETS).filter(self._near_miss())
+            self.finder.filtered(skip=CELL_FACETS)
+            .filter(self._near_miss())
             .order_by()
             .annotate(is_key=key)
             .values_list("level", "status", "qualification_type", "is_key")
@@ -178,64 +201,107 @@ class FinderFacets:
                 continue
             if facet != "key" and self.finder.key_only and not cell.is_key:
                 continue
-            value = {"level": cell.level, "status": cell.status, "type": cell.type_id,
-                     "key": cell.is_key, "count": "count"}[facet]
+            value = {
+                "level": cell.level,
+                "status": cell.status,
+                "type": cell.type_id,
+                "key": cell.is_key,
+                "count": "count",
+            }[facet]
             totals[value] += cell.n
         return totals
 
     def _key_facet(self, valid: bool, cells: list[FacetCell]) -> Facet:
         count = self._tally(cells, "key").get(True, 0) if valid else None
-        scope = ("the chosen role" if self._chosen("role") and self._chosen("role")[0]
-                 else "a role of the chosen clusters" if self._chosen("cluster") else "a role")
-        return Facet("key", "Key qualifications", "checkboxes", [
-            Option("yes", f"Only those key for {scope}", count, self.finder.data.get("key") == "yes"),
-        ], hint="Key: nationally available, approved, required to practise, or mandatory training.")
+        scope = (
+            "the chosen role"
+            if self._chosen("role") and self._chosen("role")[0]
+            else "a role of the chosen clusters"
+            if self._chosen("cluster")
+            else "a role"
+        )
+        return Facet(
+            "key",
+            "Key qualifications",
+            "checkboxes",
+            [
+                Option("yes", f"Only those key for {scope}", count, self.finder.data.get("key") == "yes"),
+            ],
+            hint="Key: nationally available, approved, required to practise, or mandatory training.",
+        )
 
     def _level_facet(self, valid: bool, cells: list[FacetCell]) -> Facet:
         counts = self._tally(cells, "level")
         chosen = self._chosen("level")
-        return Facet("level", "Level", "checkboxes", [
-            Option(code, label, counts.get(parse_level(code), 0) if valid else None, code in chosen)
-            for code, label in CODE_CHOICES
-        ])
+        return Facet(
+            "level",
+            "Level",
+            "checkboxes",
+            [
+                Option(code, label, counts.get(parse_level(code), 0) if valid else None, code in chosen)
+                for code, label in CODE_CHOICES
+            ],
+        )
 
     def _status_facet(self, valid: bool, cells: list[FacetCell]) -> Facet:
         counts = self._tally(cells, "status")
         chosen = self._chosen("status")
-        return Facet("status", "Status", "checkboxes", [
-            Option(value, label, counts.get(value, 0) if valid else None, value in chosen)
-            for value, label in Qualification.Status.choices
-        ], hint="Current qualifications only, unless you tick others.")
+        return Facet(
+            "status",
+            "Status",
+            "checkboxes",
+            [
+                Option(value, label, counts.get(value, 0) if valid else None, value in chosen)
+                for value, label in Qualification.Status.choices
+            ],
+            hint="Current qualifications only, unless you tick others.",
+        )
 
     def _type_facet(self, valid: bool, cells: list[FacetCell]) -> Facet:
         counts = self._tally(cells, "type")
         chosen = self._chosen("type")
-        return Facet("type", "Type", "checkboxes", [
-            Option(t.name, t.name, counts.get(t.pk, 0) if valid else None, t.name in chosen)
-            for t in QualificationType.objects.order_by("name")
-        ])
+        return Facet(
+            "type",
+            "Type",
+            "checkboxes",
+            [
+                Option(t.name, t.name, counts.get(t.pk, 0) if valid else None, t.name in chosen)
+                for t in QualificationType.objects.order_by("name")
+            ],
+        )
 
     # -- the other facets: one grouped query each ---------------------------------
 
     def _awarding_body_facet(self, valid: bool) -> Facet:
         chosen = self.finder.data.get("awarding_body") or ""
         if not valid:
-            return Facet("awarding_body", "Awarding body", "select", [
-                Option(b.name, b.name, None, b.name == chosen)
-                for b in AwardingBody.objects.order_by("name")
-            ], empty_label="Any awarding body")
+            return Facet(
+                "awarding_body",
+                "Awarding body",
+                "select",
+                [
+                    Option(b.name, b.name, None, b.name == chosen)
+                    for b in AwardingBody.objects.order_by("name")
+                ],
+                empty_label="Any awarding body",
+            )
         # Long list: only the bodies with results (and the one chosen) are offered.
         counts = dict(
-            self.finder.filtered(skip={"awarding_body"}).order_by()
+            self.finder.filtered(skip={"awarding_body"})
+            .order_by()
             .filter(awarding_body__isnull=False)
-            .values_list("awarding_body__name").annotate(n=Count("pk"))
+            .values_list("awarding_body__name")
+            .annotate(n=Count("pk"))
         )
         if self.finder.value("awarding_body") is not None:
             counts.setdefault(self.finder.value("awarding_body").name, 0)
-        return Facet("awarding_body", "Awarding body", "select", [
-            Option(name, name, counts[name], name == chosen)
-            for name in sorted(counts, key=str.casefold)
-        ], empty_label="Any awarding body")
+        return Facet(
+            "awarding_body",
+            "Awarding body",
+            "select",
+            [Option(name, name, counts[name], name == chosen) for name in sorted(counts, key=str.casefold)],
+            empty_label="Any awarding body",
+        )
 
     def _cluster_facet(self, valid: bool) -> Facet:
         if self.finder.scheme is None:
@@ -245,16 +311,25 @@ class FinderFacets:
         hint = f"Roles grouped as: {self.finder.scheme.name}."
         extra = {"other_schemes": others}
         if not valid:
-            clusters = (Cluster.objects.filter(scheme=self.finder.scheme, slug__in=chosen).order_by("name")
-                        if "cluster" not in self.finder.form.errors else [])
-            return Facet("cluster", "Cluster", "checkboxes", [
-                Option(c.slug, c.name, None, True) for c in clusters
-            ], hint=hint, extra=extra)
+            clusters = (
+                Cluster.objects.filter(scheme=self.finder.scheme, slug__in=chosen).order_by("name")
+                if "cluster" not in self.finder.form.errors
+                else []
+            )
+            return Facet(
+                "cluster",
+                "Cluster",
+                "checkboxes",
+                [Option(c.slug, c.name, None, True) for c in clusters],
+                hint=hint,
+                extra=extra,
+            )
         # Key-only counts key links to the cluster's roles, unless a role decides key-ness.
         key_here = self.finder.key_only and not self.finder.value("role")
         base = self.finder.filtered(skip={"cluster", "key"} if key_here else {"cluster"}).order_by()
         links = RoleQualification.objects.filter(
-            qualification__in=base.values("pk"), role__cluster_links__cluster__scheme=self.finder.scheme,
+            qualification__in=base.values("pk"),
+            role__cluster_links__cluster__scheme=self.finder.scheme,
         )
         if key_here:
             links = links.filter(is_key=True)
@@ -263,20 +338,30 @@ class FinderFacets:
         # Every cluster's count, grouped by its id alone (narrow enough to sort in memory
         # at any scale); then the names of those that can make the ten, ties at the cut
         # included, to break ties by name. Two queries.
-        counts = dict(links.values_list("role__cluster_links__cluster")
-                      .annotate(n=Count("qualification", distinct=True)).order_by())
+        counts = dict(
+            links.values_list("role__cluster_links__cluster")
+            .annotate(n=Count("qualification", distinct=True))
+            .order_by()
+        )
         ranked = sorted((n for pk, n in counts.items() if pk not in chosen_ids), reverse=True)
         cut = ranked[TOP_CLUSTERS - 1] if len(ranked) >= TOP_CLUSTERS else 1
         contenders = Cluster.objects.filter(
             pk__in=[pk for pk, n in counts.items() if n >= cut and pk not in chosen_ids],
         ).only("slug", "name")
         best = sorted(contenders, key=lambda c: (-counts[c.pk], c.name))[:TOP_CLUSTERS]
-        options = [Option(c.slug, c.name, counts.get(c.pk, 0), True)
-                   for c in sorted(chosen_clusters, key=lambda c: c.name)]
+        options = [
+            Option(c.slug, c.name, counts.get(c.pk, 0), True)
+            for c in sorted(chosen_clusters, key=lambda c: c.name)
+        ]
         options += [Option(c.slug, c.name, counts[c.pk], False) for c in best]
-        return Facet("cluster", "Cluster", "checkboxes", options,
-                     hint=f"{hint} The clusters with the most results.",
-                     extra={**extra, "scheme": self.finder.scheme})
+        return Facet(
+            "cluster",
+            "Cluster",
+            "checkboxes",
+            options,
+            hint=f"{hint} The clusters with the most results.",
+            extra={**extra, "scheme": self.finder.scheme},
+        )
 
     def _role_facet(self, valid: bool) -> Facet:
         # Values in error are not looked up: they may not even be storable (a NUL byte).
@@ -285,7 +370,8 @@ class FinderFacets:
         candidates = Q(slug=chosen) if chosen else Q(pk__in=[])
         if clusters and self.finder.scheme is not None:
             in_clusters = RoleCluster.objects.filter(
-                cluster__scheme=self.finder.scheme, cluster__slug__in=clusters,
+                cluster__scheme=self.finder.scheme,
+                cluster__slug__in=clusters,
             ).values("role_id")
             candidates |= Q(pk__in=in_clusters) & current_role()
         hint = "Choose a cluster to choose one of its roles."
@@ -298,9 +384,14 @@ class FinderFacets:
             if self.finder.key_only:
                 condition &= Q(qualification_links__is_key=True)
             roles = roles.annotate(n=Count("qualification_links", filter=condition))
-        return Facet("role", "Role", "select", [
-            Option(r.slug, r.title, r.n if valid else None, r.slug == chosen) for r in roles
-        ], hint="" if clusters else hint, empty_label="Any role")
+        return Facet(
+            "role",
+            "Role",
+            "select",
+            [Option(r.slug, r.title, r.n if valid else None, r.slug == chosen) for r in roles],
+            hint="" if clusters else hint,
+            empty_label="Any role",
+        )
 
     def _area_facet(self, valid: bool) -> Facet:
         counts: dict = {}
@@ -310,43 +401,84 @@ class FinderFacets:
             # result and area (benchmarks/plans/pages-finder.txt). Under any
             # element (the rule covers_area applies), a summary row covers its area; under
             # guaranteed coverage, when a mandatory module or the qualification judged it.
-            judged = (Q() if self.finder.mode == Mode.POSSIBLE
-                      else Q(whole_guaranteed=True) | Q(elements_guaranteed__gt=0))
+            judged = (
+                Q()
+                if self.finder.mode == Mode.POSSIBLE
+                else Q(whole_guaranteed=True) | Q(elements_guaranteed__gt=0)
+            )
             results = self.finder.qs.order_by().filter(coverage.is_mapped(self.finder.framework))
             by_area = dict(
                 QualificationCoverage.objects.filter(
-                    judged, framework=self.finder.framework, area__in=[a.id for a in self.finder.areas],
+                    judged,
+                    framework=self.finder.framework,
+                    area__in=[a.id for a in self.finder.areas],
                     qualification__in=results.values("pk"),
-                ).values_list("area").annotate(n=Count("qualification")).order_by()
+                )
+                .values_list("area")
+                .annotate(n=Count("qualification"))
+                .order_by()
             )
             counts = {f"area_{a.number}": by_area.get(a.id, 0) for a in self.finder.areas}
         chosen = self._chosen("area")
         name = self.finder.framework.name if self.finder.framework else "the framework"
-        return Facet("area", f"Areas covered ({name})", "checkboxes", [
-            Option(str(a.number), f"{a.number}. {a.title}",
-                   counts.get(f"area_{a.number}") if valid else None, str(a.number) in chosen)
-            for a in self.finder.areas
-        ], hint="Mapped qualifications covering every area you tick.")
+        return Facet(
+            "area",
+            f"Areas covered ({name})",
+            "checkboxes",
+            [
+                Option(
+                    str(a.number),
+                    f"{a.number}. {a.title}",
+                    counts.get(f"area_{a.number}") if valid else None,
+                    str(a.number) in chosen,
+                )
+                for a in self.finder.areas
+            ],
+            hint="Mapped qualifications covering every area you tick.",
+        )
 
     def _coverage_facet(self) -> Facet:
         chosen = self.finder.data.get("coverage") or Mode.POSSIBLE.value
-        return Facet("coverage", "Count an area as covered when", "radios", [
-            Option(Mode.POSSIBLE.value, "any module covers it (possible coverage)", None,
-                   chosen == Mode.POSSIBLE.value),
-            Option(Mode.GUARANTEED.value, "a mandatory module covers it (guaranteed coverage)", None,
-                   chosen == Mode.GUARANTEED.value),
-        ], hint="The qualification's own judgements count either way.")
+        return Facet(
+            "coverage",
+            "Count an area as covered when",
+            "radios",
+            [
+                Option(
+                    Mode.POSSIBLE.value,
+                    "any module covers it (possible coverage)",
+                    None,
+                    chosen == Mode.POSSIBLE.value,
+                ),
+                Option(
+                    Mode.GUARANTEED.value,
+                    "a mandatory module covers it (guaranteed coverage)",
+                    None,
+                    chosen == Mode.GUARANTEED.value,
+                ),
+            ],
+            hint="The qualification's own judgements count either way.",
+        )
 
     def _region_facet(self, valid: bool) -> Facet:
         all_regions = list(Region.objects.order_by("order", "name"))
         counts: dict = {}
         if valid:
             # One pass over the results' regions, read with them from the facets index.
-            counts = self.finder.filtered(skip={"region"}).order_by().aggregate(**{
-                f"region_{r.pk}": Count("pk", filter=regions.offered_in([r])) for r in all_regions
-            })
+            counts = (
+                self.finder.filtered(skip={"region"})
+                .order_by()
+                .aggregate(
+                    **{f"region_{r.pk}": Count("pk", filter=regions.offered_in([r])) for r in all_regions}
+                )
+            )
         chosen = self._chosen("region")
-        return Facet("region", "Offered in region", "checkboxes", [
-            Option(r.slug, r.name, counts.get(f"region_{r.pk}", 0) if valid else None, r.slug in chosen)
-            for r in all_regions
-        ])
+        return Facet(
+            "region",
+            "Offered in region",
+            "checkboxes",
+            [
+                Option(r.slug, r.name, counts.get(f"region_{r.pk}", 0) if valid else None, r.slug in chosen)
+                for r in all_regions
+            ],
+        )

@@ -51,55 +51,66 @@ def _invalid(what: str) -> dict[str, str]:
     }
 
 
-
-
-
-
-
-
 class QualificationFilter(django_filters.FilterSet):
     """Search and facets over qualifications; ``self.framework``, ``self.areas`` and
     ``self.scheme`` are the framework and cluster scheme the query string chose."""
 
     q = django_filters.CharFilter(
-        method="filter_search", max_length=200, label="Search",
+        method="filter_search",
+        max_length=200,
+        label="Search",
         error_messages={"max_length": "Search for at most %(limit_value)d characters"},
     )
     key = django_filters.ChoiceFilter(
-        method="filter_key", choices=[("yes", "Key qualifications only"), ("no", "All")],
+        method="filter_key",
+        choices=[("yes", "Key qualifications only"), ("no", "All")],
         error_messages=_invalid("yes or no (key qualifications only)"),
     )
     level = django_filters.MultipleChoiceFilter(
-        method="filter_level", choices=CODE_CHOICES, error_messages=_invalid("a level: E, 1 to 8"),
+        method="filter_level",
+        choices=CODE_CHOICES,
+        error_messages=_invalid("a level: E, 1 to 8"),
     )
     status = django_filters.MultipleChoiceFilter(
-        method="filter_status", choices=Qualification.Status.choices,
+        method="filter_status",
+        choices=Qualification.Status.choices,
         error_messages=_invalid("a status: current, withdrawn or superseded"),
     )
     type = django_filters.ModelMultipleChoiceFilter(
-        method="filter_type", queryset=QualificationType.objects.all(), to_field_name="name",
+        method="filter_type",
+        queryset=QualificationType.objects.all(),
+        to_field_name="name",
         error_messages=_invalid("a qualification type"),
     )
     awarding_body = django_filters.ModelChoiceFilter(
-        method="filter_awarding_body", queryset=AwardingBody.objects.all(), to_field_name="name",
+        method="filter_awarding_body",
+        queryset=AwardingBody.objects.all(),
+        to_field_name="name",
         error_messages={"invalid_choice": "There is no awarding body of that name"},
     )
     scheme = django_filters.ChoiceFilter(
-        method="filter_nothing", error_messages=_invalid("a cluster scheme"),
+        method="filter_nothing",
+        error_messages=_invalid("a cluster scheme"),
     )
     cluster = django_filters.ModelMultipleChoiceFilter(
-        method="filter_cluster", queryset=Cluster.objects.none(), to_field_name="slug",
+        method="filter_cluster",
+        queryset=Cluster.objects.none(),
+        to_field_name="slug",
         error_messages=_invalid("a cluster of the chosen scheme"),
     )
     role = django_filters.ModelChoiceFilter(
-        method="filter_role", queryset=Role.objects.all(), to_field_name="slug",
+        method="filter_role",
+        queryset=Role.objects.all(),
+        to_field_name="slug",
         error_messages={"invalid_choice": "There is no role with that link name"},
     )
     framework = django_filters.ChoiceFilter(
-        method="filter_nothing", error_messages=_invalid("a framework"),
+        method="filter_nothing",
+        error_messages=_invalid("a framework"),
     )
     area = django_filters.MultipleChoiceFilter(
-        method="filter_area", error_messages=_invalid("an area number of the framework"),
+        method="filter_area",
+        error_messages=_invalid("an area number of the framework"),
     )
     coverage = django_filters.ChoiceFilter(
         method="filter_nothing",
@@ -107,11 +118,15 @@ class QualificationFilter(django_filters.FilterSet):
         error_messages=_invalid("possible or guaranteed"),
     )
     region = django_filters.ModelMultipleChoiceFilter(
-        method="filter_region", queryset=Region.objects.all(), to_field_name="slug",
+        method="filter_region",
+        queryset=Region.objects.all(),
+        to_field_name="slug",
         error_messages=_invalid("an English region"),
     )
     sort = django_filters.ChoiceFilter(
-        method="filter_nothing", choices=SORTS, error_messages=_invalid("title or level"),
+        method="filter_nothing",
+        choices=SORTS,
+        error_messages=_invalid("title or level"),
     )
 
     class Meta:
@@ -128,13 +143,15 @@ class QualificationFilter(django_filters.FilterSet):
         # Schemes and frameworks are a handful of rows: one query each, reused below.
         self.schemes = list(ClusterScheme.objects.order_by("-is_default", "name"))
         self.filters["scheme"].extra["choices"] = [(s.slug, s.name) for s in self.schemes]
-        self.scheme = (next((s for s in self.schemes if s.slug == raw.get("scheme")), None)
-                       or next((s for s in self.schemes if s.is_default), None))
+        self.scheme = next((s for s in self.schemes if s.slug == raw.get("scheme")), None) or next(
+            (s for s in self.schemes if s.is_default), None
+        )
         self.filters["cluster"].queryset = Cluster.objects.filter(scheme=self.scheme)
         self.frameworks = list(Framework.objects.order_by("-is_default", "name"))
         self.filters["framework"].extra["choices"] = [(f.slug, f.name) for f in self.frameworks]
-        self.framework = (next((f for f in self.frameworks if f.slug == raw.get("framework")), None)
-                          or next((f for f in self.frameworks if f.is_default), None))
+        self.framework = next((f for f in self.frameworks if f.slug == raw.get("framework")), None) or next(
+            (f for f in self.frameworks if f.is_default), None
+        )
         self.areas: list[AreaInfo] = coverage.areas_of(self.framework) if self.framework else []
         self.filters["area"].extra["choices"] = [(str(a.number), a.title) for a in self.areas]
 
@@ -190,10 +207,16 @@ class QualificationFilter(django_filters.FilterSet):
         if found is None:
             matches = Qualification.objects.order_by()
             for term in terms:
-                named = Qualification.objects.order_by().filter(
-                    Q(title__icontains=term) | Q(ref__icontains=term)).values("pk")
-                in_module = QualificationModule.objects.order_by().filter(
-                    module__title__icontains=term).values("qualification_id")
+                named = (
+                    Qualification.objects.order_by()
+                    .filter(Q(title__icontains=term) | Q(ref__icontains=term))
+                    .values("pk")
+                )
+                in_module = (
+                    QualificationModule.objects.order_by()
+                    .filter(module__title__icontains=term)
+                    .values("qualification_id")
+                )
                 matches = matches.filter(pk__in=named.union(in_module))
             found = self._search_matches[terms] = InIds("pk", matches.values_list("pk", flat=True))
         return found
@@ -288,17 +311,18 @@ class QualificationFilter(django_filters.FilterSet):
 
     def counting_key(self) -> tuple:
         """What the facet counts depend on: every choice but the page and the order."""
-        return tuple(sorted((name, tuple(values)) for name, values in self.data.lists()
-                            if name not in UNCOUNTED))
-
-
+        return tuple(
+            sorted((name, tuple(values)) for name, values in self.data.lists() if name not in UNCOUNTED)
+        )
 
 
 class ProviderFilter(django_filters.FilterSet):
     """The provider directory's region (by slug; empty: every region)."""
 
     region = django_filters.ModelChoiceFilter(
-        queryset=Region.objects.all(), to_field_name="slug", empty_label="All regions",
+        queryset=Region.objects.all(),
+        to_field_name="slug",
+        empty_label="All regions",
         error_messages={"invalid_choice": "Choose one of the English regions"},
     )
 

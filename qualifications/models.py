@@ -43,9 +43,7 @@ class QualificationType(TimeStampedModel):
     class Meta:
         ordering = ["name"]
         default_permissions = DEFAULT_PERMISSIONS
-        constraints = [
-            unique_ignoring_case("name", "qualificationtype", "This qualification type exists.")
-        ]
+        constraints = [unique_ignoring_case("name", "qualificationtype", "This qualification type exists.")]
 
     def __str__(self) -> str:
         return self.name
@@ -70,8 +68,11 @@ class Region(models.Model):
         ordering = ["order", "name"]
         default_permissions = ("view",)
         constraints = [
-            models.CheckConstraint(condition=Q(bit__lte=MAX_REGION_BIT), name="region_bit_in_range",
-                                   violation_error_message="England has too many regions to count."),
+            models.CheckConstraint(
+                condition=Q(bit__lte=MAX_REGION_BIT),
+                name="region_bit_in_range",
+                violation_error_message="England has too many regions to count.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -124,7 +125,10 @@ class Qualification(TimeStampedModel):
         QualificationType, on_delete=models.PROTECT, null=True, blank=True, verbose_name="type"
     )
     awarding_body = models.ForeignKey(
-        AwardingBody, on_delete=models.PROTECT, null=True, blank=True,
+        AwardingBody,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         help_text="The awarding or accrediting body.",
     )
     level = level_field()
@@ -137,15 +141,24 @@ class Qualification(TimeStampedModel):
     )
     source_url = models.URLField("source document URL", max_length=500, blank=True)
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.CURRENT, db_index=True,
+        max_length=16,
+        choices=Status.choices,
+        default=Status.CURRENT,
+        db_index=True,
         help_text="Withdrawn and superseded qualifications are archived: kept, but marked.",
     )
     superseded_by = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="supersedes",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="supersedes",
         help_text="The qualification that replaces this one (only when superseded).",
     )
     last_verified = models.DateField(
-        "date last verified", null=True, blank=True,
+        "date last verified",
+        null=True,
+        blank=True,
         help_text="When a clerk last checked the details against the source.",
     )
     #: The regions where an active provider offers it, as the sum of their ``Region.mask``
@@ -171,15 +184,25 @@ class Qualification(TimeStampedModel):
             # The finder's facet counts read only these columns: its filtered sets, its
             # (level, status, type, key) counts and its region counts are then read from
             # this index, not the table.
-            models.Index(fields=["status", "level", "qualification_type", "awarding_body", "id",
-                                 "offered_regions", "key_for_a_role"],
-                         name="qualification_facets"),
+            models.Index(
+                fields=[
+                    "status",
+                    "level",
+                    "qualification_type",
+                    "awarding_body",
+                    "id",
+                    "offered_regions",
+                    "key_for_a_role",
+                ],
+                name="qualification_facets",
+            ),
         ]
         default_permissions = DEFAULT_PERMISSIONS
         permissions = [("archive_qualification", "Can withdraw or supersede qualifications")]
         constraints = [
             models.UniqueConstraint(
-                fields=["ref"], name="qualification_ref_unique",
+                fields=["ref"],
+                name="qualification_ref_unique",
                 violation_error_message="A qualification with this reference exists.",
             ),
             unique_ignoring_case(
@@ -203,11 +226,13 @@ class Qualification(TimeStampedModel):
                 violation_error_message="A qualification cannot supersede itself.",
             ),
             models.CheckConstraint(
-                condition=~Q(ref=""), name="qualification_ref_not_empty",
+                condition=~Q(ref=""),
+                name="qualification_ref_not_empty",
                 violation_error_message="A qualification needs a reference.",
             ),
-            models.CheckConstraint(condition=Q(offered_regions__gte=0),
-                                   name="qualification_offered_regions_mask"),
+            models.CheckConstraint(
+                condition=Q(offered_regions__gte=0), name="qualification_offered_regions_mask"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,8 +244,12 @@ class Qualification(TimeStampedModel):
         # An existing row is saved without its derived columns, which a refresh may have
         # changed since it was read (an instance built rather than read, such as a
         # version from history, is saved whole, and then refreshed).
-        if (not args and not self._state.adding and kwargs.get("update_fields") is None
-                and not kwargs.get("force_insert")):
+        if (
+            not args
+            and not self._state.adding
+            and kwargs.get("update_fields") is None
+            and not kwargs.get("force_insert")
+        ):
             kwargs["update_fields"] = stored_fields(self, self.DERIVED_FIELDS)
         super().save(*args, **kwargs)
 
@@ -236,7 +265,8 @@ class ModuleQuerySet(models.QuerySet):
 
 class Module(TimeStampedModel):
     ref = models.CharField(
-        "reference", max_length=64,
+        "reference",
+        max_length=64,
         help_text="The unit's code (e.g. the regulator's unit reference). Its key in imports.",
     )
     title = models.CharField(max_length=255)
@@ -245,14 +275,19 @@ class Module(TimeStampedModel):
     learning_hours = models.PositiveIntegerField(null=True, blank=True)
     notes = models.TextField(blank=True)
     qualification = models.OneToOneField(
-        Qualification, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="as_module", verbose_name="also a qualification",
+        Qualification,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="as_module",
+        verbose_name="also a qualification",
         help_text="Set when this unit is also a qualification in its own right: the two are "
         "one entry, so its mapping and providers are shared.",
     )
     is_archived = models.BooleanField(
-        "archived", default=False, help_text="Archived modules stay on record in every "
-        "qualification that used them.",
+        "archived",
+        default=False,
+        help_text="Archived modules stay on record in every qualification that used them.",
     )
     history = History()
 
@@ -264,13 +299,15 @@ class Module(TimeStampedModel):
         default_permissions = DEFAULT_PERMISSIONS
         constraints = [
             models.UniqueConstraint(
-                fields=["ref"], name="module_ref_unique",
+                fields=["ref"],
+                name="module_ref_unique",
                 violation_error_message="A module with this reference exists.",
             ),
             unique_ignoring_case("ref", "module", "A module with this reference (ignoring case) exists."),
             level_check("module"),
             models.CheckConstraint(
-                condition=~Q(ref=""), name="module_ref_not_empty",
+                condition=~Q(ref=""),
+                name="module_ref_not_empty",
                 violation_error_message="A module needs a reference.",
             ),
         ]
@@ -290,11 +327,8 @@ class QualificationModule(models.Model):
     qualification = models.ForeignKey(
         Qualification, on_delete=models.CASCADE, related_name="memberships", db_index=False
     )
-    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="memberships",
-                               db_index=False)
-    mandatory = models.BooleanField(
-        default=True, help_text="Untick for an optional unit."
-    )
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="memberships", db_index=False)
+    mandatory = models.BooleanField(default=True, help_text="Untick for an optional unit.")
     order = models.PositiveSmallIntegerField(default=0, help_text="Position in the qualification.")
     history = History()
 
@@ -311,7 +345,8 @@ class QualificationModule(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["qualification", "module"], name="qualificationmodule_unique",
+                fields=["qualification", "module"],
+                name="qualificationmodule_unique",
                 violation_error_message="This module is already part of the qualification.",
             )
         ]
@@ -324,9 +359,7 @@ class QualificationModule(models.Model):
 class Prerequisite(models.Model):
     """Something that must be gained before studying for a qualification."""
 
-    qualification = models.ForeignKey(
-        Qualification, on_delete=models.CASCADE, related_name="prerequisites"
-    )
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="prerequisites")
     required_qualification = models.ForeignKey(
         Qualification, on_delete=models.PROTECT, null=True, blank=True, related_name="leads_to"
     )
@@ -380,7 +413,10 @@ class ProviderQuerySet(SourceQuerySet):
 class Provider(TimeStampedModel):
     name = models.CharField(max_length=200)
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True,
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         help_text="Leave empty for national or distance providers.",
     )
     url = models.URLField("web site", blank=True, max_length=500)
@@ -402,14 +438,12 @@ class Offering(models.Model):
     """A provider's course leading to a qualification."""
 
     # indexed first in the unique constraint below
-    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="offerings",
-                                 db_index=False)
-    qualification = models.ForeignKey(
-        Qualification, on_delete=models.CASCADE, related_name="offerings"
-    )
+    provider = models.ForeignKey(Provider, on_delete=models.PROTECT, related_name="offerings", db_index=False)
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="offerings")
     course_hours = models.PositiveIntegerField(null=True, blank=True)
     mode = models.CharField(
-        max_length=50, blank=True,
+        max_length=50,
+        blank=True,
         help_text="How it is taught: full-time, part-time, distance, work-based…",
     )
     cost = models.DecimalField(
@@ -424,15 +458,16 @@ class Offering(models.Model):
         default_permissions = DEFAULT_PERMISSIONS
         constraints = [
             models.UniqueConstraint(
-                fields=["provider", "qualification", "mode"], name="offering_unique",
+                fields=["provider", "qualification", "mode"],
+                name="offering_unique",
                 violation_error_message="This provider already offers the qualification in this mode.",
             ),
             models.CheckConstraint(
-                condition=Q(cost__isnull=True) | Q(cost__gte=0), name="offering_cost_not_negative",
+                condition=Q(cost__isnull=True) | Q(cost__gte=0),
+                name="offering_cost_not_negative",
                 violation_error_message="Cost cannot be negative.",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.provider} — {self.qualification.ref}"
-

@@ -39,16 +39,19 @@ def derived_mask() -> Coalesce:
     """The regions of the qualification ``OuterRef("pk")``, from its offerings by
     providers that are not archived."""
     # (the stubs take a shift by a whole number only; Django shifts by any expression)
-    bit = Cast(Value(1), models.BigIntegerField()).bitleftshift(
-        F("provider__region__bit"))  # type: ignore[arg-type]
+    bit = Cast(Value(1), models.BigIntegerField()).bitleftshift(F("provider__region__bit"))  # type: ignore[arg-type]
     regions = (
-        Offering.objects.filter(qualification=OuterRef("pk"), provider__is_archived=False,
-                                provider__region__isnull=False)
-        .order_by().values("qualification")
-        .annotate(mask=Sum(bit, distinct=True)).values("mask")
+        Offering.objects.filter(
+            qualification=OuterRef("pk"), provider__is_archived=False, provider__region__isnull=False
+        )
+        .order_by()
+        .values("qualification")
+        .annotate(mask=Sum(bit, distinct=True))
+        .values("mask")
     )
-    return Coalesce(Subquery(regions, output_field=models.BigIntegerField()), 0,
-                    output_field=models.BigIntegerField())
+    return Coalesce(
+        Subquery(regions, output_field=models.BigIntegerField()), 0, output_field=models.BigIntegerField()
+    )
 
 
 def refresh(qualification_ids: Iterable[int] | None = None) -> int:
@@ -64,13 +67,20 @@ def check(qualification_ids: Iterable[int] | None = None) -> list[Stale]:
 
 def offered_by(provider_ids: Iterable[int]) -> set[int]:
     """The qualifications any of the providers offers."""
-    return set(Offering.objects.filter(provider_id__in=list(provider_ids))
-               .values_list("qualification_id", flat=True).distinct())
+    return set(
+        Offering.objects.filter(provider_id__in=list(provider_ids))
+        .values_list("qualification_id", flat=True)
+        .distinct()
+    )
 
 
 def _offered(offerings: models.QuerySet) -> models.QuerySet:
-    return (Offering.objects.filter(pk__in=offerings.values("pk")).order_by()
-            .values_list("qualification_id", flat=True).distinct())
+    return (
+        Offering.objects.filter(pk__in=offerings.values("pk"))
+        .order_by()
+        .values_list("qualification_id", flat=True)
+        .distinct()
+    )
 
 
 OFFERED_REGIONS = Derived(
@@ -80,17 +90,33 @@ OFFERED_REGIONS = Derived(
     sources=(
         # a save that writes the stored value writes what it read, which a concurrent
         # write may have outdated (a save of an existing row leaves it: Qualification.save)
-        Source(Qualification, reach=lambda rows: rows.values_list("pk", flat=True),
-               reach_row=lambda qualification: [qualification.pk],
-               fields=frozenset({"offered_regions"}), guarded=False, on_create=False),
-        Source(Offering, reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
-               reach_row=lambda offering: [offering.qualification_id], moves=True,
-               fields=frozenset({"qualification", "qualification_id", "provider", "provider_id"})),
-        Source(Provider, reach=lambda rows: _offered(Offering.objects.filter(provider__in=rows)),
-               fields=frozenset({"is_archived", "region", "region_id"}), on_create=False),
-        Source(Region, reach=lambda rows: _offered(
-            Offering.objects.filter(provider__region__in=rows)), fields=frozenset({"bit"}),
-               on_create=False),
+        Source(
+            Qualification,
+            reach=lambda rows: rows.values_list("pk", flat=True),
+            reach_row=lambda qualification: [qualification.pk],
+            fields=frozenset({"offered_regions"}),
+            guarded=False,
+            on_create=False,
+        ),
+        Source(
+            Offering,
+            reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
+            reach_row=lambda offering: [offering.qualification_id],
+            moves=True,
+            fields=frozenset({"qualification", "qualification_id", "provider", "provider_id"}),
+        ),
+        Source(
+            Provider,
+            reach=lambda rows: _offered(Offering.objects.filter(provider__in=rows)),
+            fields=frozenset({"is_archived", "region", "region_id"}),
+            on_create=False,
+        ),
+        Source(
+            Region,
+            reach=lambda rows: _offered(Offering.objects.filter(provider__region__in=rows)),
+            fields=frozenset({"bit"}),
+            on_create=False,
+        ),
     ),
     refresh=refresh,
     check=check,

@@ -101,8 +101,18 @@ class QualificationResource(BundleResource):
     class Meta(BundleResource.Meta):
         model = Qualification
         fields = (
-            "ref", "title", "type", "awarding_body", "level", "learning_hours", "status",
-            "source", "source_url", "notes", "superseded_by", "last_verified",
+            "ref",
+            "title",
+            "type",
+            "awarding_body",
+            "level",
+            "learning_hours",
+            "status",
+            "source",
+            "source_url",
+            "notes",
+            "superseded_by",
+            "last_verified",
         )
 
     def before_import(self, dataset, **kwargs):
@@ -163,8 +173,9 @@ class QualificationResource(BundleResource):
             instance.status, instance.superseded_by = Qualification.Status.CURRENT, None
             self.pending_successors[instance.ref] = successor_ref
         else:
-            reader.fail("superseded_by", f"no qualification {successor_ref!r} exists or is "
-                        "defined in the bundle")
+            reader.fail(
+                "superseded_by", f"no qualification {successor_ref!r} exists or is defined in the bundle"
+            )
 
     def before_save_instance(self, instance, row, **kwargs):
         super().before_save_instance(instance, row, **kwargs)
@@ -187,15 +198,15 @@ class QualificationResource(BundleResource):
             qualification.status = Qualification.Status.SUPERSEDED
             qualification.superseded_by = by_ref[successor_ref.casefold()]
             changed.append(qualification)
-        update_with_history(changed, ["status", "superseded_by"], user=self.history_user,
-                            reason=self.change_reason)
+        update_with_history(
+            changed, ["status", "superseded_by"], user=self.history_user, reason=self.change_reason
+        )
 
     @staticmethod
     def refuse_supersede_cycles() -> None:
         """Every chain of successors must end at a qualification that is not superseded."""
         successor = dict(
-            Qualification.objects.filter(superseded_by__isnull=False)
-            .values_list("id", "superseded_by_id")
+            Qualification.objects.filter(superseded_by__isnull=False).values_list("id", "superseded_by_id")
         )
         settled: set[int] = set()
         for start in successor:
@@ -205,7 +216,7 @@ class QualificationResource(BundleResource):
                 path.append(node)
                 node = successor[node]
             if node in path:
-                loop = path[path.index(node):]
+                loop = path[path.index(node) :]
                 refs = dict(Qualification.objects.filter(id__in=loop).values_list("id", "ref"))
                 names = " → ".join(refs[i] for i in loop + [node])
                 raise ValueError(
@@ -294,8 +305,13 @@ class QualificationModuleResource(BundleResource):
 
     def existing_queryset(self) -> QuerySet:
         return QualificationModule.objects.select_related("qualification", "module").only(
-            "id", "qualification__ref", "module__ref", "mandatory", "order",
-            "qualification_id", "module_id",
+            "id",
+            "qualification__ref",
+            "module__ref",
+            "mandatory",
+            "order",
+            "qualification_id",
+            "module_id",
         )
 
     def read_row(self, instance, reader: RowReader, new: bool) -> None:
@@ -348,9 +364,7 @@ class PrerequisiteResource(BundleResource):
             instance.qualification = qualification
         instance.required_qualification = reader.lookup("required_qualification_ref", self.qualifications)
         instance.required_module = reader.lookup("required_module_ref", self.modules)
-        filled = [
-            c for c in ("required_qualification_ref", "required_module_ref") if reader.text(c)
-        ]
+        filled = [c for c in ("required_qualification_ref", "required_module_ref") if reader.text(c)]
         if len(filled) != 1:
             reader.fail(
                 "required_qualification_ref",

@@ -90,14 +90,14 @@ def qualification_by_ref(ref: str, framework: Framework) -> Qualification:
     Raises ``Qualification.DoesNotExist`` for an unknown reference.
     """
     return (
-        Qualification.objects.with_related().select_related("as_module")
+        Qualification.objects.with_related()
+        .select_related("as_module")
         .annotate(mapped=coverage.is_mapped(framework))
         .get(ref=ref)
     )
 
 
-def modules_of(qualification: Qualification, framework: Framework,
-               areas: list[AreaInfo]) -> list[ModuleRow]:
+def modules_of(qualification: Qualification, framework: Framework, areas: list[AreaInfo]) -> list[ModuleRow]:
     """The qualification's modules in order, each with the areas it covers (two queries)."""
     memberships = list(
         QualificationModule.objects.filter(qualification=qualification)
@@ -111,8 +111,7 @@ def modules_of(qualification: Qualification, framework: Framework,
     ]
 
 
-def coverage_of(qualification: Qualification, framework: Framework,
-                areas: list[AreaInfo]) -> CoverageByArea:
+def coverage_of(qualification: Qualification, framework: Framework, areas: list[AreaInfo]) -> CoverageByArea:
     """Area by area, whether the qualification covers it for certain and possibly
     (four queries). ``qualification`` carries the ``mapped`` annotation."""
     ids = [qualification.pk]
@@ -122,8 +121,10 @@ def coverage_of(qualification: Qualification, framework: Framework,
     guaranteed_numbers = guaranteed.get(qualification.pk, set())
     return CoverageByArea(
         mapped=bool(getattr(qualification, "mapped", False)),
-        rows=[AreaCoverage(area, area.number in guaranteed_numbers, area.number in possible_numbers)
-              for area in areas],
+        rows=[
+            AreaCoverage(area, area.number in guaranteed_numbers, area.number in possible_numbers)
+            for area in areas
+        ],
     )
 
 
@@ -132,8 +133,11 @@ def prerequisites_of(qualification: Qualification) -> list[Prerequisite]:
     return list(
         Prerequisite.objects.filter(qualification=qualification)
         .select_related("required_qualification", "required_module")
-        .order_by(F("required_qualification__level").asc(nulls_last=True),
-                  "required_qualification__title", "required_module__title")
+        .order_by(
+            F("required_qualification__level").asc(nulls_last=True),
+            "required_qualification__title",
+            "required_module__title",
+        )
     )
 
 
@@ -147,8 +151,7 @@ def leads_to(qualification: Qualification) -> QuerySet[Qualification]:
     if as_module is not None:
         requires |= Q(required_module=as_module)
     requiring = Prerequisite.objects.filter(requires).values("qualification_id")
-    return (Qualification.objects.filter(pk__in=requiring)
-            .order_by(F("level").asc(nulls_last=True), "title"))
+    return Qualification.objects.filter(pk__in=requiring).order_by(F("level").asc(nulls_last=True), "title")
 
 
 def replaced(qualification: Qualification) -> QuerySet[Qualification]:
@@ -172,8 +175,7 @@ def offerings_of(qualification: Qualification) -> list[OfferingRow]:
         .select_related("provider", "provider__region")
         .order_by(F("provider__region__order").asc(nulls_last=True), "provider__name", "mode")
     )
-    return [OfferingRow(o.provider, qualification, o.course_hours, o.mode, money(o.cost))
-            for o in offerings]
+    return [OfferingRow(o.provider, qualification, o.course_hours, o.mode, money(o.cost)) for o in offerings]
 
 
 # -- a module --------------------------------------------------------------------------
@@ -194,7 +196,9 @@ def module_by_ref(ref: str) -> Module:
     Raises ``Module.DoesNotExist`` for an unknown reference.
     """
     return Module.objects.select_related(
-        "qualification", "qualification__qualification_type", "qualification__awarding_body",
+        "qualification",
+        "qualification__qualification_type",
+        "qualification__awarding_body",
     ).get(ref=ref)
 
 
@@ -208,10 +212,8 @@ def memberships_of(module: Module) -> QuerySet[QualificationModule]:
     where this starts from the module's memberships and sorts only them."""
     return (
         QualificationModule.objects.filter(module=module)
-        .select_related("qualification", "qualification__qualification_type",
-                        "qualification__awarding_body")
-        .order_by(Coalesce("qualification__level", Value(99)), "qualification__title",
-                  "qualification__ref")
+        .select_related("qualification", "qualification__qualification_type", "qualification__awarding_body")
+        .order_by(Coalesce("qualification__level", Value(99)), "qualification__title", "qualification__ref")
     )
 
 
@@ -219,19 +221,25 @@ def membership_counts(module: Module) -> dict[str, int]:
     """How many qualifications include the module: in all, as mandatory, as optional (one
     query)."""
     counts = QualificationModule.objects.filter(module=module).aggregate(
-        total=Count("pk"), mandatory=Count("pk", filter=Q(mandatory=True)),
+        total=Count("pk"),
+        mandatory=Count("pk", filter=Q(mandatory=True)),
     )
     return {**counts, "optional": counts["total"] - counts["mandatory"]}
 
 
-def membership_rows(memberships: list[QualificationModule],
-                    framework: Framework) -> list[MembershipRow]:
+def membership_rows(memberships: list[QualificationModule], framework: Framework) -> list[MembershipRow]:
     """The memberships with whether each qualification is mapped (one query)."""
     ids = [m.qualification_id for m in memberships]
-    mapped = set(coverage.mapped_ids(framework).filter(qualification_id__in=ids)
-                 .values_list("qualification_id", flat=True)) if ids else set()
-    return [MembershipRow(m.qualification, m.mandatory, m.qualification_id in mapped)
-            for m in memberships]
+    mapped = (
+        set(
+            coverage.mapped_ids(framework)
+            .filter(qualification_id__in=ids)
+            .values_list("qualification_id", flat=True)
+        )
+        if ids
+        else set()
+    )
+    return [MembershipRow(m.qualification, m.mandatory, m.qualification_id in mapped) for m in memberships]
 
 
 def in_a_mapped_qualification(module: Module, framework: Framework) -> bool:
@@ -246,8 +254,9 @@ def module_areas_of(module: Module, framework: Framework, areas: list[AreaInfo])
 
 def required_for(module: Module) -> QuerySet[Qualification]:
     """The qualifications that require the module before study (one query)."""
-    return (Qualification.objects.filter(prerequisites__required_module=module)
-            .order_by(F("level").asc(nulls_last=True), "title"))
+    return Qualification.objects.filter(prerequisites__required_module=module).order_by(
+        F("level").asc(nulls_last=True), "title"
+    )
 
 
 # -- providers -------------------------------------------------------------------------
@@ -262,9 +271,7 @@ class RegionCount:
 def provider_counts_by_region() -> list[RegionCount]:
     """Every region in order with how many active providers it has, then the providers
     with no region (national or distance), when there are any (two queries)."""
-    counts = dict(
-        Provider.objects.active().values_list("region_id").annotate(n=Count("pk")).order_by()
-    )
+    counts = dict(Provider.objects.active().values_list("region_id").annotate(n=Count("pk")).order_by())
     rows = [RegionCount(region, counts.get(region.pk, 0)) for region in Region.objects.all()]
     if counts.get(None):
         rows.append(RegionCount(None, counts[None]))
@@ -274,15 +281,20 @@ def provider_counts_by_region() -> list[RegionCount]:
 def providers_for_directory() -> QuerySet[Provider]:
     """Active providers, by region in order (no region last), then by name; page this
     and pass the page to :func:`with_offerings`."""
-    return (Provider.objects.active().select_related("region")
-            .order_by(F("region__order").asc(nulls_last=True), "region__name", "name"))
+    return (
+        Provider.objects.active()
+        .select_related("region")
+        .order_by(F("region__order").asc(nulls_last=True), "region__name", "name")
+    )
 
 
 def with_offerings(providers: list[Provider]) -> list[tuple[Provider, list[OfferingRow]]]:
     """Each provider with what it offers, by qualification title (one query)."""
-    offerings = (Offering.objects.filter(provider__in=[p.pk for p in providers])
-                 .select_related("qualification")
-                 .order_by("qualification__title", "mode"))
+    offerings = (
+        Offering.objects.filter(provider__in=[p.pk for p in providers])
+        .select_related("qualification")
+        .order_by("qualification__title", "mode")
+    )
     by_id = {p.pk: p for p in providers}
     by_provider: dict[int, list[OfferingRow]] = {p.pk: [] for p in providers}
     for o in offerings:
@@ -290,4 +302,3 @@ def with_offerings(providers: list[Provider]) -> list[tuple[Provider, list[Offer
             OfferingRow(by_id[o.provider_id], o.qualification, o.course_hours, o.mode, money(o.cost))
         )
     return [(p, by_provider[p.pk]) for p in providers]
-

@@ -26,12 +26,20 @@ PROVIDERS_PER_PAGE = 10  # each provider lists its whole offer: keep a page read
 
 # Where each finder parameter's error summary link points (the field's first input).
 FINDER_FIELDS = {
-    "q": ("Search", "q"), "key": ("Key qualifications", "key"), "level": ("Level", "level"),
-    "status": ("Status", "status"), "type": ("Type", "type"),
-    "awarding_body": ("Awarding body", "awarding_body"), "scheme": ("Cluster scheme", "cluster"),
-    "cluster": ("Cluster", "cluster"), "role": ("Role", "role"),
-    "framework": ("Framework", "area"), "area": ("Areas covered", "area"),
-    "coverage": ("Coverage", "coverage"), "region": ("Region", "region"), "sort": ("Sort", "sort"),
+    "q": ("Search", "q"),
+    "key": ("Key qualifications", "key"),
+    "level": ("Level", "level"),
+    "status": ("Status", "status"),
+    "type": ("Type", "type"),
+    "awarding_body": ("Awarding body", "awarding_body"),
+    "scheme": ("Cluster scheme", "cluster"),
+    "cluster": ("Cluster", "cluster"),
+    "role": ("Role", "role"),
+    "framework": ("Framework", "area"),
+    "area": ("Areas covered", "area"),
+    "coverage": ("Coverage", "coverage"),
+    "region": ("Region", "region"),
+    "sort": ("Sort", "sort"),
 }
 
 # How a filter in force is named in the list of filters in use.
@@ -106,13 +114,16 @@ def finder(request: HttpRequest) -> HttpResponse:
     if filters.is_valid():
         # The counts are the same on every page and in every order: counted once a change.
         facets, filters.count = remembered(
-            request, "finder-facets", filters.counting_key(), lambda: (filters.facets(), filters.count))
+            request, "finder-facets", filters.counting_key(), lambda: (filters.facets(), filters.count)
+        )
     else:
         facets = filters.facets()
     context = {
-        "filters": filters, "facets": {f.name: f for f in facets},
+        "filters": filters,
+        "facets": {f.name: f for f in facets},
         "errors": _errors(filters.form.errors, page_error),
-        "search": request.GET.get("q", ""), "sorts": filters.filters["sort"].extra["choices"],
+        "search": request.GET.get("q", ""),
+        "sorts": filters.filters["sort"].extra["choices"],
         "sort": request.GET.get("sort") or "title",
         "crumbs": [("Find a qualification", None)],
     }
@@ -123,22 +134,35 @@ def finder(request: HttpRequest) -> HttpResponse:
     page = paginate(filters.qs.with_related(), number, count=filters.count)
     ids = [q.pk for q in page.object_list]
     # Mapped and covered for the page's 20 only (an annotation would test every result).
-    mapped = (set(coverage.mapped_ids(framework).filter(qualification_id__in=ids)
-                  .values_list("qualification_id", flat=True))
-              if framework is not None and ids else set())
-    covered = (coverage.qualification_areas(ids, framework, filters.areas, mode=filters.mode)
-               if framework is not None and ids else {})
-    context.update({
-        "page": page, "page_links": page_links(page),
-        "results": [
-            FinderRow(q, q.pk in mapped, len(covered.get(q.pk, ())))
-            for q in page.object_list
-        ],
-        "total_areas": len(filters.areas), "chosen": _chosen(request, facets),
-        "hidden_by_status": sum(option.count or 0 for option in context["facets"]["status"].options
-                                if not option.selected) if not page.paginator.count else 0,
-        "filtered": any(name not in UNCOUNTED for name in request.GET if request.GET.get(name)),
-    })
+    mapped = (
+        set(
+            coverage.mapped_ids(framework)
+            .filter(qualification_id__in=ids)
+            .values_list("qualification_id", flat=True)
+        )
+        if framework is not None and ids
+        else set()
+    )
+    covered = (
+        coverage.qualification_areas(ids, framework, filters.areas, mode=filters.mode)
+        if framework is not None and ids
+        else {}
+    )
+    context.update(
+        {
+            "page": page,
+            "page_links": page_links(page),
+            "results": [FinderRow(q, q.pk in mapped, len(covered.get(q.pk, ()))) for q in page.object_list],
+            "total_areas": len(filters.areas),
+            "chosen": _chosen(request, facets),
+            "hidden_by_status": sum(
+                option.count or 0 for option in context["facets"]["status"].options if not option.selected
+            )
+            if not page.paginator.count
+            else 0,
+            "filtered": any(name not in UNCOUNTED for name in request.GET if request.GET.get(name)),
+        }
+    )
     return render(request, "qualifications/finder.html", context)
 
 
@@ -163,23 +187,30 @@ def qualification_detail(request: HttpRequest, ref: str) -> HttpResponse:
         raise Http404("No qualification has this reference.") from None
     areas = coverage.areas_of(framework)
     prerequisites = selectors.prerequisites_of(qualification)
-    return render(request, "qualifications/qualification_detail.html", {
-        "qualification": qualification,
-        "also_module": getattr(qualification, "as_module", None),
-        "framework": framework,
-        "areas": areas,
-        "modules": selectors.modules_of(qualification, framework, areas),
-        "coverage": selectors.coverage_of(qualification, framework, areas),
-        "required_qualifications": [p.required_qualification for p in prerequisites
-                                    if p.required_qualification_id],
-        "required_modules": [p.required_module for p in prerequisites if p.required_module_id],
-        "leads_to": list(selectors.leads_to(qualification)),
-        "replaced": list(selectors.replaced(qualification)),
-        "roles": list(selectors.roles_of(qualification)),
-        "offerings": selectors.offerings_of(qualification),
-        "crumbs": [("Find a qualification", reverse("qualifications:finder")),
-                   (qualification.title, None)],
-    })
+    return render(
+        request,
+        "qualifications/qualification_detail.html",
+        {
+            "qualification": qualification,
+            "also_module": getattr(qualification, "as_module", None),
+            "framework": framework,
+            "areas": areas,
+            "modules": selectors.modules_of(qualification, framework, areas),
+            "coverage": selectors.coverage_of(qualification, framework, areas),
+            "required_qualifications": [
+                p.required_qualification for p in prerequisites if p.required_qualification_id
+            ],
+            "required_modules": [p.required_module for p in prerequisites if p.required_module_id],
+            "leads_to": list(selectors.leads_to(qualification)),
+            "replaced": list(selectors.replaced(qualification)),
+            "roles": list(selectors.roles_of(qualification)),
+            "offerings": selectors.offerings_of(qualification),
+            "crumbs": [
+                ("Find a qualification", reverse("qualifications:finder")),
+                (qualification.title, None),
+            ],
+        },
+    )
 
 
 MEMBERSHIPS_PER_PAGE = 50  # a module can be part of a thousand qualifications
@@ -202,27 +233,35 @@ def module_detail(request: HttpRequest, ref: str) -> HttpResponse:
     framework = Framework.objects.default()
     areas = coverage.areas_of(framework)
     counts = selectors.membership_counts(module)
-    page = paginate(selectors.memberships_of(module), number, MEMBERSHIPS_PER_PAGE,
-                    count=counts["total"]) if not errors else None
+    page = (
+        paginate(selectors.memberships_of(module), number, MEMBERSHIPS_PER_PAGE, count=counts["total"])
+        if not errors
+        else None
+    )
     memberships = selectors.membership_rows(list(page.object_list), framework) if page else []
     numbers = selectors.module_areas_of(module, framework, areas)
-    return render(request, "qualifications/module_detail.html", {
-        "module": module,
-        "framework": framework,
-        "counts": counts,
-        "page": page,
-        "page_links": page_links(page) if page else [],
-        "memberships": memberships,
-        "errors": errors,
-        "areas": [(area, area.number in numbers) for area in areas],
-        "areas_covered": len(numbers),
-        # A judgement is published with a grid: a module of a mapped qualification has been
-        # judged, so no area ticked means it covers none.
-        "judged": bool(numbers) or (counts["total"] > 0
-                                    and selectors.in_a_mapped_qualification(module, framework)),
-        "required_for": list(selectors.required_for(module)),
-        "crumbs": [("Find a qualification", reverse("qualifications:finder")), (module.title, None)],
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "qualifications/module_detail.html",
+        {
+            "module": module,
+            "framework": framework,
+            "counts": counts,
+            "page": page,
+            "page_links": page_links(page) if page else [],
+            "memberships": memberships,
+            "errors": errors,
+            "areas": [(area, area.number in numbers) for area in areas],
+            "areas_covered": len(numbers),
+            # A judgement is published with a grid: a module of a mapped qualification has been
+            # judged, so no area ticked means it covers none.
+            "judged": bool(numbers)
+            or (counts["total"] > 0 and selectors.in_a_mapped_qualification(module, framework)),
+            "required_for": list(selectors.required_for(module)),
+            "crumbs": [("Find a qualification", reverse("qualifications:finder")), (module.title, None)],
+        },
+        status=400 if errors else 200,
+    )
 
 
 # -- providers -------------------------------------------------------------------------
@@ -242,17 +281,22 @@ def provider_directory(request: HttpRequest) -> HttpResponse:
     context = {
         "regions": selectors.provider_counts_by_region(),
         "chosen_region": request.GET.get("region", ""),
-        "errors": errors, "region_error": region_error,
+        "errors": errors,
+        "region_error": region_error,
         "crumbs": [("Providers", None)],
     }
     if errors:
         return render(request, "qualifications/provider_directory.html", context, status=400)
     page = paginate(filters.qs, number, PROVIDERS_PER_PAGE)
     providers = selectors.with_offerings(list(page.object_list))
-    context.update({
-        "page": page, "page_links": page_links(page),
-        "region": filters.form.cleaned_data.get("region"),
-        "groups": [(region, list(rows))
-                   for region, rows in groupby(providers, key=lambda row: row[0].region)],
-    })
+    context.update(
+        {
+            "page": page,
+            "page_links": page_links(page),
+            "region": filters.form.cleaned_data.get("region"),
+            "groups": [
+                (region, list(rows)) for region, rows in groupby(providers, key=lambda row: row[0].region)
+            ],
+        }
+    )
     return render(request, "qualifications/provider_directory.html", context)

@@ -98,8 +98,10 @@ BAR_ROW, BAR_LEFT, BAR_WIDTH = 32, 260, 300
 
 def place_bars(chart: Chart) -> list[PlacedBar]:
     """Where each bar of a bar chart goes in its SVG (the template only draws them)."""
-    return [PlacedBar(bar.label, bar.text, i * BAR_ROW, round(bar.value * BAR_WIDTH))
-            for i, bar in enumerate(chart.bars)]
+    return [
+        PlacedBar(bar.label, bar.text, i * BAR_ROW, round(bar.value * BAR_WIDTH))
+        for i, bar in enumerate(chart.bars)
+    ]
 
 
 # A heatmap shades each cell by its value in five steps of GOV.UK blue (tint 95, 80, 50,
@@ -112,8 +114,7 @@ HEAT_STEPS: list[tuple[float, str, str]] = [
     (0.8, "#5694ca", "#0b0c0c"),
     (float("inf"), "#16548a", "#ffffff"),
 ]
-HEAT_LEGEND = [(0.0, "under 20%"), (0.2, "20–39%"), (0.4, "40–59%"), (0.6, "60–79%"),
-               (0.8, "80% or more")]
+HEAT_LEGEND = [(0.0, "under 20%"), (0.2, "20–39%"), (0.4, "40–59%"), (0.6, "60–79%"), (0.8, "80% or more")]
 HEAT_FONT, HEAT_CHAR, HEAT_ROW, HEAT_LINE, HEAT_LABEL_CHARS = 14, 8, 32, 18, 30
 
 
@@ -165,11 +166,14 @@ class PlacedHeatmap:
         """The SVG of the cells, written here rather than by a template loop: a heatmap
         of a page of a table has a thousand cells."""
         size = f'width="{self.cell_width}" height="{self.cell_height}"'
-        return mark_safe("\n".join(  # every text is escaped
-            f'<rect x="{c.x}" y="{c.y}" {size} fill="{c.fill}" stroke="#b1b4b6" stroke-width="1"></rect>'
-            f'<text x="{c.text.x}" y="{c.text.y}" text-anchor="middle" font-size="14" '
-            f'fill="{c.ink}">{escape(c.text.text)}</text>'
-            for c in self.cells))
+        return mark_safe(
+            "\n".join(  # every text is escaped
+                f'<rect x="{c.x}" y="{c.y}" {size} fill="{c.fill}" stroke="#b1b4b6" stroke-width="1"></rect>'
+                f'<text x="{c.text.x}" y="{c.text.y}" text-anchor="middle" font-size="14" '
+                f'fill="{c.ink}">{escape(c.text.text)}</text>'
+                for c in self.cells
+            )
+        )
 
 
 def _wrap(text: str, width: int = 13) -> tuple[str, ...]:
@@ -187,7 +191,7 @@ def place_heatmap(chart: Chart) -> PlacedHeatmap | None:
     them); None for a chart that is not a heatmap."""
     if not chart.rows or not chart.columns:
         return None
-    shortened = [r if len(r) <= HEAT_LABEL_CHARS else r[:HEAT_LABEL_CHARS - 1] + "…" for r in chart.rows]
+    shortened = [r if len(r) <= HEAT_LABEL_CHARS else r[: HEAT_LABEL_CHARS - 1] + "…" for r in chart.rows]
     left = max(len(r) for r in shortened) * HEAT_CHAR + 16
     heads = [_wrap(c) for c in chart.columns]
     texts = [len(text) for row in chart.cells for _, text in row]
@@ -196,9 +200,15 @@ def place_heatmap(chart: Chart) -> PlacedHeatmap | None:
     deepest = max(len(lines) for lines in heads)
     top = deepest * HEAT_LINE + 12
     # column headings sit on the grid: a shorter one starts lower
-    columns = [PlacedText(left + i * cell_width + cell_width // 2,
-                          (deepest - len(lines) + 1) * HEAT_LINE, chart.columns[i], lines=lines)
-               for i, lines in enumerate(heads)]
+    columns = [
+        PlacedText(
+            left + i * cell_width + cell_width // 2,
+            (deepest - len(lines) + 1) * HEAT_LINE,
+            chart.columns[i],
+            lines=lines,
+        )
+        for i, lines in enumerate(heads)
+    ]
     rows, cells = [], []
     for i, label in enumerate(chart.rows):
         y = top + i * HEAT_ROW
@@ -206,8 +216,9 @@ def place_heatmap(chart: Chart) -> PlacedHeatmap | None:
         for j, (value, text) in enumerate(chart.cells[i] if i < len(chart.cells) else []):
             fill, ink = heat_colours(value)
             x = left + j * cell_width
-            cells.append(PlacedCell(x, y, fill, ink,
-                                    PlacedText(x + cell_width // 2, y + HEAT_ROW // 2 + 5, text)))
+            cells.append(
+                PlacedCell(x, y, fill, ink, PlacedText(x + cell_width // 2, y + HEAT_ROW // 2 + 5, text))
+            )
     width = left + len(chart.columns) * cell_width + 8
     legend, x, y = [], 0, top + len(chart.rows) * HEAT_ROW + 16
     for value, label in chart.legend or HEAT_LEGEND:
@@ -248,6 +259,7 @@ def report(name: str, title: str, question: str, uses: tuple[str, ...]):
     def register(build: Callable[[Params], Result]) -> Callable[[Params], Result]:
         REPORTS[name] = Report(name, title, question, build, uses)
         return build
+
     return register
 
 
@@ -258,6 +270,10 @@ def share(part: int, whole: int) -> str:
 
 def as_at(params: Params) -> datetime | None:
     """The time of the latest approval or acceptance the report includes."""
-    return MappingReview.objects.published().filter(
-        framework=params.framework,
-    ).aggregate(latest=Max("published_at"))["latest"]
+    return (
+        MappingReview.objects.published()
+        .filter(
+            framework=params.framework,
+        )
+        .aggregate(latest=Max("published_at"))["latest"]
+    )

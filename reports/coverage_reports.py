@@ -18,17 +18,26 @@ def mapped(params: Params) -> QuerySet:
     return params.qualifications.filter(pk__in=coverage.mapped_ids(params.framework))
 
 
-@report("coverage", "Coverage of each mapped qualification",
-        "How many areas each mapped qualification covers, and how many cover five or six.",
-        uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"))
+@report(
+    "coverage",
+    "Coverage of each mapped qualification",
+    "How many areas each mapped qualification covers, and how many cover five or six.",
+    uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"),
+)
 def coverage_report(params: Params) -> Result:
     areas = params.areas
     chosen = mapped(params)
     covered = coverage.qualification_areas(
-        chosen.values("pk"), params.framework, areas, mode=params.mode, rule=params.rule)
+        chosen.values("pk"), params.framework, areas, mode=params.mode, rule=params.rule
+    )
     columns = ["ref", "title", "level", "areas_covered", *[f"area_{a.number}" for a in areas]]
-    headings = ["Reference", "Title", "Level", "Areas covered",
-                *[f"{a.number}. {a.short_title}" for a in areas]]
+    headings = [
+        "Reference",
+        "Title",
+        "Level",
+        "Areas covered",
+        *[f"{a.number}. {a.short_title}" for a in areas],
+    ]
     total = chosen.count()
     distribution = [0] * (len(areas) + 1)
     for numbers in covered.values():
@@ -36,33 +45,52 @@ def coverage_report(params: Params) -> Result:
     distribution[0] = total - sum(distribution[1:])
 
     def produce() -> Iterator[Row]:
-        for pk, ref, title, level in (chosen.order_by("ref").values_list("pk", "ref", "title", "level")
-                                      .iterator(chunk_size=CHUNK)):
+        for pk, ref, title, level in (
+            chosen.order_by("ref").values_list("pk", "ref", "title", "level").iterator(chunk_size=CHUNK)
+        ):
             numbers = covered.get(pk, set())
-            yield (ref, title, level_code(level), len(numbers),
-                   *["yes" if a.number in numbers else "no" for a in areas])
+            yield (
+                ref,
+                title,
+                level_code(level),
+                len(numbers),
+                *["yes" if a.number in numbers else "no" for a in areas],
+            )
 
     rows = Rows(produce)
-    main = Table("coverage", "Mapped qualifications and the areas they cover", columns, rows,
-                 headings=headings, numeric=frozenset({3}))
+    main = Table(
+        "coverage",
+        "Mapped qualifications and the areas they cover",
+        columns,
+        rows,
+        headings=headings,
+        numeric=frozenset({3}),
+    )
     summary = Table(
-        "distribution", "How many mapped qualifications cover 0, 1, … areas",
+        "distribution",
+        "How many mapped qualifications cover 0, 1, … areas",
         ["areas_covered", "qualifications", "share"],
         [(k, n, share(n, total)) for k, n in enumerate(distribution)],
-        headings=["Areas covered", "Qualifications", "Share"], numeric=frozenset({1, 2}),
+        headings=["Areas covered", "Qualifications", "Share"],
+        numeric=frozenset({1, 2}),
     )
-    top = sum(distribution[max(len(areas) - 1, 0):]) if areas else 0
+    top = sum(distribution[max(len(areas) - 1, 0) :]) if areas else 0
     chart = Chart(
         "Mapped qualifications by number of areas covered",
         f"{total} mapped qualifications; "
-        + ", ".join(f"{n} cover {k}" for k, n in enumerate(distribution)) + ".",
-        bars=[Bar(f"{k} area{'s' if k != 1 else ''}", n / total if total else 0, str(n))
-              for k, n in enumerate(distribution)],
+        + ", ".join(f"{n} cover {k}" for k, n in enumerate(distribution))
+        + ".",
+        bars=[
+            Bar(f"{k} area{'s' if k != 1 else ''}", n / total if total else 0, str(n))
+            for k, n in enumerate(distribution)
+        ],
     )
     notes = []
     if len(areas) >= 2:
-        notes.append(f"{top} of {total} mapped qualifications ({_percent(top, total)}) cover "
-                     f"{len(areas) - 1} or {len(areas)} areas.")
+        notes.append(
+            f"{top} of {total} mapped qualifications ({_percent(top, total)}) cover "
+            f"{len(areas) - 1} or {len(areas)} areas."
+        )
     return Result(main, summaries=[summary], charts=[chart], notes=notes)
 
 
@@ -82,10 +110,13 @@ def module_set(params: Params) -> QuerySet:
     return modules
 
 
-@report("module-areas", "Modules covering each area",
-        "For each area, how many of the modules of mapped qualifications cover it, and how "
-        "many modules cover none.",
-        uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"))
+@report(
+    "module-areas",
+    "Modules covering each area",
+    "For each area, how many of the modules of mapped qualifications cover it, and how "
+    "many modules cover none.",
+    uses=("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule"),
+)
 def module_areas(params: Params) -> Result:
     every = module_set(params).values(grp=Value(0), mid=F("pk"))
     found = next(iter(flags.counts(every, params.areas, params.rule)), {})
@@ -93,17 +124,29 @@ def module_areas(params: Params) -> Result:
     counts: dict[int | str, int] = {a.number: found.get(f"area_{a.number}", 0) for a in params.areas}
     none = total - found.get("any_area", 0)
     rows: list[tuple[int | str, int, str]] = [
-        (a.number, counts[a.number], share(counts[a.number], total)) for a in params.areas]
+        (a.number, counts[a.number], share(counts[a.number], total)) for a in params.areas
+    ]
     rows.append(("none", none, share(none, total)))
-    main = Table("module-areas", f"Modules covering each area, of {total} distinct modules",
-                 ["area", "modules", "share"], rows,
-                 headings=["Area", "Modules", "Share"], numeric=frozenset({1, 2}),
-                 totals=frozenset({len(rows) - 1}))
+    main = Table(
+        "module-areas",
+        f"Modules covering each area, of {total} distinct modules",
+        ["area", "modules", "share"],
+        rows,
+        headings=["Area", "Modules", "Share"],
+        numeric=frozenset({1, 2}),
+        totals=frozenset({len(rows) - 1}),
+    )
     titles: dict[int | str, str] = {a.number: f"{a.number}. {a.short_title}" for a in params.areas}
     chart = Chart(
         "Share of modules covering each area",
         "; ".join(f"{titles.get(r[0], 'No area')}: {r[2]}" for r in rows) + ".",
-        bars=[Bar(titles.get(r[0], "No area"), counts.get(r[0], none) / total if total else 0,
-                  f"{100 * float(r[2]):.0f}%") for r in rows],
+        bars=[
+            Bar(
+                titles.get(r[0], "No area"),
+                counts.get(r[0], none) / total if total else 0,
+                f"{100 * float(r[2]):.0f}%",
+            )
+            for r in rows
+        ],
     )
     return Result(main, charts=[chart])

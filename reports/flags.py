@@ -24,26 +24,32 @@ def _covered(areas: Sequence[AreaInfo], rule: Rule) -> tuple[str, list]:
     Under rule *any* (or for areas without elements) any judgement of the area covers it,
     and the judgements are read as they are; otherwise they are grouped per module and
     area, and a group covers when it judges the area as a whole or enough elements."""
-    att, module, area, element = (name(Attribute), name(Attribute, "module"),
-                                  name(Attribute, "area"), name(Attribute, "element"))
+    att, module, area, element = (
+        name(Attribute),
+        name(Attribute, "module"),
+        name(Attribute, "area"),
+        name(Attribute, "element"),
+    )
     marks = ", ".join(["%s"] * len(areas))
     params: list = [a.id for a in areas]
     needs_elements = [a for a in areas if a.elements and enough_elements(a, rule) > 1]
     if not needs_elements:
-        return (f"SELECT att.{module} AS mid, att.{area} AS area FROM {att} att "
-                f"WHERE att.{area} IN ({marks})"), params
+        return (
+            f"SELECT att.{module} AS mid, att.{area} AS area FROM {att} att WHERE att.{area} IN ({marks})"
+        ), params
     cases = " ".join("WHEN %s THEN %s" for _ in needs_elements)
     for a in needs_elements:
         params += [a.id, enough_elements(a, rule)]
-    return (f"SELECT att.{module} AS mid, att.{area} AS area FROM {att} att "
-            f"WHERE att.{area} IN ({marks}) AND att.{module} IS NOT NULL "
-            f"GROUP BY att.{module}, att.{area} "
-            f"HAVING COUNT(CASE WHEN att.{element} IS NULL THEN 1 END) > 0 "
-            f"OR COUNT(DISTINCT att.{element}) >= CASE att.{area} {cases} ELSE 1 END"), params
+    return (
+        f"SELECT att.{module} AS mid, att.{area} AS area FROM {att} att "
+        f"WHERE att.{area} IN ({marks}) AND att.{module} IS NOT NULL "
+        f"GROUP BY att.{module}, att.{area} "
+        f"HAVING COUNT(CASE WHEN att.{element} IS NULL THEN 1 END) > 0 "
+        f"OR COUNT(DISTINCT att.{element}) >= CASE att.{area} {cases} ELSE 1 END"
+    ), params
 
 
-def _counted(source: str, source_params: list, areas: Sequence[AreaInfo],
-             rule: Rule) -> tuple[str, list]:
+def _counted(source: str, source_params: list, areas: Sequence[AreaInfo], rule: Rule) -> tuple[str, list]:
     """Over ``source``, a SELECT of (grp, mid) rows — a group and a module in it, perhaps
     repeated: per group, its distinct modules (``modules``), how many cover each area
     (``area_<number>``) and how many cover any (``any_area``). Each (group, module) is
@@ -58,11 +64,18 @@ def _counted(source: str, source_params: list, areas: Sequence[AreaInfo],
     else:
         covered, covered_params = "SELECT NULL AS mid, NULL AS area WHERE 1 = 0", []
     flagged = ", ".join(["s.grp AS grp", *flags, "MAX(cov.area) AS any_area"])
-    counts = ", ".join(["f.grp AS grp", "COUNT(*) AS modules",
-                        *[f"COUNT(f.area_{a.number}) AS area_{a.number}" for a in areas],
-                        "COUNT(f.any_area) AS any_area"])
-    sql = (f"SELECT {counts} FROM (SELECT {flagged} FROM ({source}) s "
-           f"LEFT JOIN ({covered}) cov ON cov.mid = s.mid GROUP BY s.grp, s.mid) f GROUP BY f.grp")
+    counts = ", ".join(
+        [
+            "f.grp AS grp",
+            "COUNT(*) AS modules",
+            *[f"COUNT(f.area_{a.number}) AS area_{a.number}" for a in areas],
+            "COUNT(f.any_area) AS any_area",
+        ]
+    )
+    sql = (
+        f"SELECT {counts} FROM (SELECT {flagged} FROM ({source}) s "
+        f"LEFT JOIN ({covered}) cov ON cov.mid = s.mid GROUP BY s.grp, s.mid) f GROUP BY f.grp"
+    )
     return sql, params + source_params + covered_params
 
 

@@ -43,8 +43,13 @@ class ReportForm(forms.Form):
         assert data is not None  # a form's clean gives its cleaned data
         text = self._text(data, "scheme")
         schemes = ClusterScheme.objects.all()
-        scheme = None if text is None else _named(schemes, text) if text \
+        scheme = (
+            None
+            if text is None
+            else _named(schemes, text)
+            if text
             else schemes.filter(is_default=True).first()
+        )
         if text and scheme is None:
             self.add_error("scheme", f"There is no cluster scheme called “{text}”.")
         data["scheme"] = scheme
@@ -53,13 +58,17 @@ class ReportForm(forms.Form):
         if text and scheme is not None:
             cluster = _named(Cluster.objects.filter(scheme=scheme), text)
             if cluster is None:
-                self.add_error("cluster", f"The scheme “{scheme.name}” has no cluster called "
-                                          f"“{text}”.")
+                self.add_error("cluster", f"The scheme “{scheme.name}” has no cluster called “{text}”.")
             data["cluster"] = cluster
         text = self._text(data, "framework")
         frameworks = Framework.objects.all()
-        framework = None if text is None else _named(frameworks, text) if text \
+        framework = (
+            None
+            if text is None
+            else _named(frameworks, text)
+            if text
             else frameworks.filter(is_default=True).first()
+        )
         if framework is None and text is not None:
             self.add_error("framework", f"There is no framework called “{text}”.")
         data["framework"] = framework
@@ -71,20 +80,30 @@ class ReportFilter(django_filters.FilterSet):
     cluster = django_filters.CharFilter(label="Cluster", method="filter_cluster")
     framework = django_filters.CharFilter(label="Framework", method="keep")
     level = django_filters.ChoiceFilter(
-        label="Level", method="filter_level", empty_label="All levels",
+        label="Level",
+        method="filter_level",
+        empty_label="All levels",
         choices=[(level_code(value), label) for value, label in Level.choices],
     )
     key_only = django_filters.ChoiceFilter(
-        label="Qualifications", method="filter_key_only", empty_label=None,
+        label="Qualifications",
+        method="filter_key_only",
+        empty_label=None,
         choices=[("no", "All qualifications"), ("yes", "Only those key for a role")],
     )
     coverage = django_filters.ChoiceFilter(
-        label="Coverage", method="keep", empty_label=None,
-        choices=[(Mode.POSSIBLE.value, "Possible: any module"),
-                 (Mode.GUARANTEED.value, "Guaranteed: mandatory modules only")],
+        label="Coverage",
+        method="keep",
+        empty_label=None,
+        choices=[
+            (Mode.POSSIBLE.value, "Possible: any module"),
+            (Mode.GUARANTEED.value, "Guaranteed: mandatory modules only"),
+        ],
     )
     rule = django_filters.ChoiceFilter(
-        label="An area with elements counts as covered when", method="keep", empty_label=None,
+        label="An area with elements counts as covered when",
+        method="keep",
+        empty_label=None,
         choices=[(r.value, r.label.capitalize()) for r in Rule],
     )
 
@@ -103,8 +122,11 @@ class ReportFilter(django_filters.FilterSet):
         cluster = self.form.cleaned_data.get("cluster")
         if cluster is None:
             return queryset
-        return queryset.filter(pk__in=RoleQualification.objects.filter(
-            role__cluster_links__cluster=cluster).values("qualification_id"))
+        return queryset.filter(
+            pk__in=RoleQualification.objects.filter(role__cluster_links__cluster=cluster).values(
+                "qualification_id"
+            )
+        )
 
     def filter_level(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(level=parse_level(value))
@@ -112,8 +134,9 @@ class ReportFilter(django_filters.FilterSet):
     def filter_key_only(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value != "yes":
             return queryset
-        return queryset.filter(Exists(RoleQualification.objects.filter(
-            qualification=OuterRef("pk"), is_key=True)))
+        return queryset.filter(
+            Exists(RoleQualification.objects.filter(qualification=OuterRef("pk"), is_key=True))
+        )
 
 
 @dataclass(frozen=True)
@@ -171,22 +194,27 @@ def read_params(data: QueryDict) -> tuple[Params, ReportFilter]:
     repeated = [
         f"{filterset.form.fields[name].label}: “{name}” is given {len(data.getlist(name))} "
         "times with different values; give it once"
-        for name in PARAMETERS if len(set(data.getlist(name))) > 1
+        for name in PARAMETERS
+        if len(set(data.getlist(name))) > 1
     ]
     if not filterset.is_valid() or repeated:
         messages = repeated + [
-            f"{filterset.form.fields[name].label}: {error}" if name in filterset.form.fields
-            else str(error)
-            for name, errors in filterset.form.errors.items() for error in errors
+            f"{filterset.form.fields[name].label}: {error}" if name in filterset.form.fields else str(error)
+            for name, errors in filterset.form.errors.items()
+            for error in errors
         ]
         raise ParameterError(messages, filterset)
     cleaned = filterset.form.cleaned_data
     framework = cleaned["framework"]
     params = Params(
-        scheme=cleaned["scheme"], cluster=cleaned["cluster"], framework=framework,
-        areas=areas_of(framework), level=parse_level(cleaned.get("level") or ""),
+        scheme=cleaned["scheme"],
+        cluster=cleaned["cluster"],
+        framework=framework,
+        areas=areas_of(framework),
+        level=parse_level(cleaned.get("level") or ""),
         key_only=cleaned.get("key_only") == "yes",
         mode=Mode(cleaned.get("coverage") or Mode.POSSIBLE),
-        rule=Rule(cleaned.get("rule") or Rule.ANY), qualifications=filterset.qs,
+        rule=Rule(cleaned.get("rule") or Rule.ANY),
+        qualifications=filterset.qs,
     )
     return params, filterset

@@ -25,8 +25,13 @@ from roles.models import Cluster, RoleCluster, RoleQualification
 LEVELS: list[int | None] = [value for value, _ in Level.choices] + [None]
 LEVEL_COLUMNS = [f"level_{level_code(v)}" if v is not None else "not_levelled" for v in LEVELS]
 COLUMNS = ["cluster", "role", "qualifications", "key_qualifications", *LEVEL_COLUMNS]
-HEADINGS = ["Cluster", "Role", "Qualifications", "Key qualifications",
-            *[f"Level {level_code(v)}" if v is not None else "Not levelled" for v in LEVELS]]
+HEADINGS = [
+    "Cluster",
+    "Role",
+    "Qualifications",
+    "Key qualifications",
+    *[f"Level {level_code(v)}" if v is not None else "Not levelled" for v in LEVELS],
+]
 COUNTS = ["n_all", "n_key", *LEVEL_COLUMNS]
 
 
@@ -35,8 +40,11 @@ def _grouped(linked: QuerySet) -> tuple[dict[tuple[int, int], dict], dict[int, d
     qualifications, the key ones and those per level (``COUNTS``); distinct ones per
     cluster and over all. One query."""
     links = linked.order_by().values(
-        cid=F("role__cluster_links__cluster"), rid=F("role_id"), qid=F("qualification_id"),
-        k=Case(When(is_key=True, then=Value(1))), level=F("qualification__level"),
+        cid=F("role__cluster_links__cluster"),
+        rid=F("role_id"),
+        qid=F("qualification_id"),
+        k=Case(When(is_key=True, then=Value(1))),
+        level=F("qualification__level"),
     )
     links_sql, links_params = compiled(links)
     quote = connection.ops.quote_name
@@ -65,9 +73,12 @@ def _cells(row: dict) -> list[int]:
     return [row[c] for c in COUNTS]
 
 
-@report("provision", "Provision by cluster and role",
-        "How many qualifications, and how many key ones, each cluster and role has, and at "
-        "which levels.", uses=("scheme", "cluster", "level", "key_only"))
+@report(
+    "provision",
+    "Provision by cluster and role",
+    "How many qualifications, and how many key ones, each cluster and role has, and at which levels.",
+    uses=("scheme", "cluster", "level", "key_only"),
+)
 def provision(params: Params) -> Result:
     totals: frozenset[int] = frozenset()
     rows: Rows | list[Row] = []
@@ -75,11 +86,15 @@ def provision(params: Params) -> Result:
         clusters = Cluster.objects.filter(scheme=params.scheme)
         if params.cluster is not None:
             clusters = clusters.filter(pk=params.cluster.pk)
-        linked = RoleQualification.objects.filter(role__cluster_links__cluster__in=clusters,
-                                                  **params.within())
+        linked = RoleQualification.objects.filter(
+            role__cluster_links__cluster__in=clusters, **params.within()
+        )
         # every role of every cluster, in the report's order (a role without links has zeros)
-        memberships = RoleCluster.objects.filter(cluster__in=clusters) \
-            .order_by("cluster__name", "role__title").values_list("cluster_id", "role_id", "role__title")
+        memberships = (
+            RoleCluster.objects.filter(cluster__in=clusters)
+            .order_by("cluster__name", "role__title")
+            .values_list("cluster_id", "role_id", "role__title")
+        )
         per_role, subtotals, grand = _grouped(linked)
         listed = list(clusters.order_by("name").values_list("pk", "name"))
         zeros = [0] * len(COUNTS)
@@ -98,10 +113,20 @@ def provision(params: Params) -> Result:
             yield ("All clusters", "", *_cells(grand))
 
         rows = Rows(produce)
-    main = Table("provision", "Qualifications per cluster and role", COLUMNS, rows,
-                 headings=HEADINGS, numeric=frozenset(range(2, len(COLUMNS))),
-                 totals=totals, total_row=lambda row: row[1] == "")
-    return Result(main, notes=[
-        "A role in two clusters has a row in each, both counting all its qualifications.",
-        "Subtotals and the total count each qualification once.",
-    ])
+    main = Table(
+        "provision",
+        "Qualifications per cluster and role",
+        COLUMNS,
+        rows,
+        headings=HEADINGS,
+        numeric=frozenset(range(2, len(COLUMNS))),
+        totals=totals,
+        total_row=lambda row: row[1] == "",
+    )
+    return Result(
+        main,
+        notes=[
+            "A role in two clusters has a row in each, both counting all its qualifications.",
+            "Subtotals and the total count each qualification once.",
+        ],
+    )

@@ -47,12 +47,19 @@ def _report(name: str) -> Report:
         raise Http404(f"There is no report called {name!r}.") from None
 
 
-def _bad_request(request: HttpRequest, report: Report, messages: list[str],
-                 filterset: ReportFilter) -> HttpResponse:
-    html = render_to_string("reports/report.html", {
-        "report": report, "errors": messages, "filterset": filterset,
-        "crumbs": [("Reports", "/reports/"), (report.title, None)],
-    }, request=request)
+def _bad_request(
+    request: HttpRequest, report: Report, messages: list[str], filterset: ReportFilter
+) -> HttpResponse:
+    html = render_to_string(
+        "reports/report.html",
+        {
+            "report": report,
+            "errors": messages,
+            "filterset": filterset,
+            "crumbs": [("Reports", "/reports/"), (report.title, None)],
+        },
+        request=request,
+    )
     return HttpResponseBadRequest(html)
 
 
@@ -78,12 +85,15 @@ class ShownTable:
         """The rows as table rows: written here rather than by template loops, since a
         summary may have thousands of rows and a template spends microseconds per tag."""
         numeric = self.table.numeric
-        classes = [f"govuk-table__cell{' govuk-table__cell--numeric' if i in numeric else ''}"
-                   for i in range(len(self.table.columns))]
+        classes = [
+            f"govuk-table__cell{' govuk-table__cell--numeric' if i in numeric else ''}"
+            for i in range(len(self.table.columns))
+        ]
         lines = []
         for row in self.rows:
-            cells = "".join(f'<td class="{classes[i]}">{escape(cell)}</td>'
-                            for i, cell in enumerate(row.cells))
+            cells = "".join(
+                f'<td class="{classes[i]}">{escape(cell)}</td>' for i, cell in enumerate(row.cells)
+            )
             total = " iqf-total" if row.total else ""
             lines.append(f'<tr class="govuk-table__row{total}">{cells}</tr>')
         return mark_safe("\n".join(lines))  # every cell is escaped above
@@ -141,9 +151,14 @@ def _without_page(query: QueryDict) -> str:
 @require_safe
 @cached_page
 def index(request: HttpRequest) -> HttpResponse:
-    return render(request, "reports/index.html", {
-        "reports": list(REPORTS.values()), "crumbs": [("Reports", None)],
-    })
+    return render(
+        request,
+        "reports/index.html",
+        {
+            "reports": list(REPORTS.values()),
+            "crumbs": [("Reports", None)],
+        },
+    )
 
 
 @require_safe
@@ -164,16 +179,33 @@ def page(request: HttpRequest, name: str) -> HttpResponse:
     charts = []
     for chart in result.charts:
         shown = _chart_of_page(chart, main)
-        charts.append({"chart": shown, "bars": place_bars(shown),
-                       "height": len(shown.bars) * BAR_ROW + 8, "heatmap": place_heatmap(shown),
-                       "of_page": shown is not chart})
-    return render(request, "reports/report.html", {
-        "report": report, "result": result, "charts": charts, "params": params, "filterset": filterset,
-        "main": main, "summaries": [_whole(table) for table in result.summaries],
-        "page": main.page, "page_links": main.links,
-        "as_at": as_at(params), "query": _without_page(request.GET),
-        "crumbs": [("Reports", "/reports/"), (report.title, None)],
-    })
+        charts.append(
+            {
+                "chart": shown,
+                "bars": place_bars(shown),
+                "height": len(shown.bars) * BAR_ROW + 8,
+                "heatmap": place_heatmap(shown),
+                "of_page": shown is not chart,
+            }
+        )
+    return render(
+        request,
+        "reports/report.html",
+        {
+            "report": report,
+            "result": result,
+            "charts": charts,
+            "params": params,
+            "filterset": filterset,
+            "main": main,
+            "summaries": [_whole(table) for table in result.summaries],
+            "page": main.page,
+            "page_links": main.links,
+            "as_at": as_at(params),
+            "query": _without_page(request.GET),
+            "crumbs": [("Reports", "/reports/"), (report.title, None)],
+        },
+    )
 
 
 def _result(request: HttpRequest, name: str) -> tuple[Report, Result] | HttpResponse:

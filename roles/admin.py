@@ -27,8 +27,11 @@ class ClusterSchemeAdmin(IQFModelAdmin):
     inlines = [ClusterInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            cluster_total=count_of(Cluster.objects.filter(scheme=OuterRef("pk"))))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(cluster_total=count_of(Cluster.objects.filter(scheme=OuterRef("pk"))))
+        )
 
     @admin.display(description="clusters", ordering="cluster_total")
     def cluster_count(self, obj: ClusterScheme) -> int:
@@ -81,8 +84,11 @@ class ClusterAdmin(IQFModelAdmin):
     inlines = [ClusterRoleInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            role_total=count_of(RoleCluster.objects.filter(cluster=OuterRef("pk"))))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(role_total=count_of(RoleCluster.objects.filter(cluster=OuterRef("pk"))))
+        )
 
     @admin.display(description="roles", ordering="role_total")
     def role_count(self, obj: Cluster) -> int:
@@ -116,16 +122,18 @@ class RoleAdmin(IQFModelAdmin):
     inlines = [RoleClusterInline, RoleQualificationInline]
     fields = ["title", "slug", "level", "description", "status", "created_at", "updated_at"]
     actions = [
-        archive_action(field="status", value=Role.Status.ARCHIVED, name="archive",
-                       description="Archive"),
-        archive_action(field="status", value=Role.Status.CURRENT, name="restore",
-                       description="Restore"),
+        archive_action(field="status", value=Role.Status.ARCHIVED, name="archive", description="Archive"),
+        archive_action(field="status", value=Role.Status.CURRENT, name="restore", description="Restore"),
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            qualification_total=count_of(RoleQualification.objects.filter(role=OuterRef("pk"))),
-            key_total=count_of(RoleQualification.objects.filter(role=OuterRef("pk"), is_key=True)),
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                qualification_total=count_of(RoleQualification.objects.filter(role=OuterRef("pk"))),
+                key_total=count_of(RoleQualification.objects.filter(role=OuterRef("pk"), is_key=True)),
+            )
         )
 
     @admin.display(description="qualifications", ordering="qualification_total")

@@ -43,13 +43,21 @@ KEY_FLAGS = Derived(
     sources=(
         # a save that writes the stored value writes what it read, which a concurrent
         # write may have outdated (a save of an existing row leaves it: Qualification.save)
-        Source(Qualification, reach=lambda rows: rows.values_list("pk", flat=True),
-               reach_row=lambda qualification: [qualification.pk],
-               fields=frozenset({"key_for_a_role"}), guarded=False, on_create=False),
-        Source(RoleQualification,
-               reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
-               reach_row=lambda link: [link.qualification_id], moves=True,
-               fields=frozenset({"qualification", "qualification_id", "is_key"})),
+        Source(
+            Qualification,
+            reach=lambda rows: rows.values_list("pk", flat=True),
+            reach_row=lambda qualification: [qualification.pk],
+            fields=frozenset({"key_for_a_role"}),
+            guarded=False,
+            on_create=False,
+        ),
+        Source(
+            RoleQualification,
+            reach=lambda rows: rows.order_by().values_list("qualification_id", flat=True),
+            reach_row=lambda link: [link.qualification_id],
+            moves=True,
+            fields=frozenset({"qualification", "qualification_id", "is_key"}),
+        ),
     ),
     refresh=refresh,
     check=check,

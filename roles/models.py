@@ -15,7 +15,8 @@ class ClusterScheme(TimeStampedModel):
     slug = models.SlugField(max_length=150, unique=True)
     description = models.TextField(blank=True)
     is_default = models.BooleanField(
-        "default scheme", default=False,
+        "default scheme",
+        default=False,
         help_text="The scheme pages and reports use unless another is chosen. Exactly one is.",
     )
     history = History()
@@ -26,7 +27,9 @@ class ClusterScheme(TimeStampedModel):
         constraints = [
             unique_ignoring_case("name", "clusterscheme", "A cluster scheme with this name exists."),
             models.UniqueConstraint(
-                fields=["is_default"], condition=Q(is_default=True), name="clusterscheme_one_default",
+                fields=["is_default"],
+                condition=Q(is_default=True),
+                name="clusterscheme_one_default",
                 violation_error_message="Only one cluster scheme can be the default.",
             ),
         ]
@@ -47,11 +50,13 @@ class Cluster(TimeStampedModel):
         default_permissions = DEFAULT_PERMISSIONS
         constraints = [
             models.UniqueConstraint(
-                fields=["scheme", "name"], name="cluster_unique_name_in_scheme",
+                fields=["scheme", "name"],
+                name="cluster_unique_name_in_scheme",
                 violation_error_message="This scheme already has a cluster with this name.",
             ),
             models.UniqueConstraint(
-                fields=["scheme", "slug"], name="cluster_unique_slug_in_scheme",
+                fields=["scheme", "slug"],
+                name="cluster_unique_slug_in_scheme",
                 violation_error_message="This scheme already has a cluster with this slug.",
             ),
         ]
@@ -81,11 +86,15 @@ class Role(TimeStampedModel):
     level = level_field()
     description = models.TextField(blank=True)
     status = models.CharField(
-        max_length=16, choices=Status.choices, default=Status.CURRENT, db_index=True,
+        max_length=16,
+        choices=Status.choices,
+        default=Status.CURRENT,
+        db_index=True,
         help_text="Archive a role that no longer exists; it stays on record.",
     )
     clusters: models.ManyToManyField = models.ManyToManyField(
-        Cluster, through="RoleCluster", related_name="roles")
+        Cluster, through="RoleCluster", related_name="roles"
+    )
     history = History()
 
     objects = RoleQuerySet.as_manager()
@@ -96,9 +105,7 @@ class Role(TimeStampedModel):
         constraints = [
             unique_ignoring_case("title", "role", "A role with this title exists."),
             level_check("role"),
-            models.CheckConstraint(
-                condition=Q(status__in=["current", "archived"]), name="role_status_valid"
-            ),
+            models.CheckConstraint(condition=Q(status__in=["current", "archived"]), name="role_status_valid"),
         ]
 
     def __str__(self) -> str:
@@ -115,7 +122,8 @@ class RoleCluster(models.Model):
         verbose_name = "role in a cluster"
         constraints = [
             models.UniqueConstraint(
-                fields=["role", "cluster"], name="rolecluster_unique",
+                fields=["role", "cluster"],
+                name="rolecluster_unique",
                 violation_error_message="The role is already in this cluster.",
             )
         ]
@@ -128,13 +136,13 @@ class RoleQualification(models.Model):
     """A qualification relevant to a role; key ones are significant for it."""
 
     # indexed first in the unique constraint below
-    role = models.ForeignKey(Role, on_delete=models.CASCADE, related_name="qualification_links",
-                             db_index=False)
-    qualification = models.ForeignKey(
-        Qualification, on_delete=models.CASCADE, related_name="role_links"
+    role = models.ForeignKey(
+        Role, on_delete=models.CASCADE, related_name="qualification_links", db_index=False
     )
+    qualification = models.ForeignKey(Qualification, on_delete=models.CASCADE, related_name="role_links")
     is_key = models.BooleanField(
-        "key", default=False,
+        "key",
+        default=False,
         help_text="Key: nationally available, approved, required to practise, or mandatory "
         "training for this role.",
     )
@@ -148,12 +156,12 @@ class RoleQualification(models.Model):
         indexes = [
             # Which qualifications are key for some role: the finder tests every result
             # against this set, read from the index alone.
-            models.Index(fields=["qualification"], condition=Q(is_key=True),
-                         name="rolequalification_key"),
+            models.Index(fields=["qualification"], condition=Q(is_key=True), name="rolequalification_key"),
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["role", "qualification"], name="rolequalification_unique",
+                fields=["role", "qualification"],
+                name="rolequalification_unique",
                 violation_error_message="This qualification is already linked to the role.",
             )
         ]

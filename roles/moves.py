@@ -56,8 +56,7 @@ class RoleMove:
         return round(100 * len(self.shared_modules) / self.target_modules)
 
 
-def role_move(current: Role, target: Role, framework: Framework,
-              areas: list[AreaInfo]) -> RoleMove:
+def role_move(current: Role, target: Role, framework: Framework, areas: list[AreaInfo]) -> RoleMove:
     """What a move from ``current`` to ``target`` needs (at most five queries):
 
     - the areas the target's mapped key qualifications cover and the current role's do
@@ -71,9 +70,11 @@ def role_move(current: Role, target: Role, framework: Framework,
     links = list(
         RoleQualification.objects.filter(role__in=[current.pk, target.pk], is_key=True)
         .select_related("qualification", "qualification__as_module")
-        .annotate(mapped=Exists(
-            coverage.mapped_ids(framework).filter(qualification_id=OuterRef("qualification_id"))
-        ))
+        .annotate(
+            mapped=Exists(
+                coverage.mapped_ids(framework).filter(qualification_id=OuterRef("qualification_id"))
+            )
+        )
     )
     current_quals = {link.qualification_id: link for link in links if link.role_id == current.pk}
     target_quals = {link.qualification_id: link for link in links if link.role_id == target.pk}
@@ -85,10 +86,9 @@ def role_move(current: Role, target: Role, framework: Framework,
     target_areas = frozenset(n for q in target_quals if q in mapped_ids for n in covered.get(q, ()))
     missing_numbers = target_areas - current_areas
 
-    memberships = (
-        QualificationModule.objects.filter(qualification__in=[*current_quals, *target_quals])
-        .select_related("module")
-    )
+    memberships = QualificationModule.objects.filter(
+        qualification__in=[*current_quals, *target_quals]
+    ).select_related("module")
     modules: dict[int, Module] = {}
     modules_of: dict[int, set[int]] = defaultdict(set)
     for membership in memberships:
@@ -112,18 +112,26 @@ def role_move(current: Role, target: Role, framework: Framework,
             qualification=link.qualification,
             mapped=q in mapped_ids,
             areas=[area for area in missing_areas if area.number in covered.get(q, ())]
-            if q in mapped_ids else [],
+            if q in mapped_ids
+            else [],
             modules=by_title(modules_of[q] & missing_module_ids),
         )
-        for q, link in target_quals.items() if q not in current_quals
+        for q, link in target_quals.items()
+        if q not in current_quals
     ]
-    candidates.sort(key=lambda c: (*level_key(c.qualification.level), c.qualification.title,
-                                   c.qualification.ref))
+    candidates.sort(
+        key=lambda c: (*level_key(c.qualification.level), c.qualification.title, c.qualification.ref)
+    )
     return RoleMove(
-        current=current, target=target, areas=areas,
-        current_key=len(current_quals), current_mapped=len(set(current_quals) & mapped_ids),
-        target_key=len(target_quals), target_mapped=len(set(target_quals) & mapped_ids),
-        current_areas=current_areas, target_areas=target_areas,
+        current=current,
+        target=target,
+        areas=areas,
+        current_key=len(current_quals),
+        current_mapped=len(set(current_quals) & mapped_ids),
+        target_key=len(target_quals),
+        target_mapped=len(set(target_quals) & mapped_ids),
+        current_areas=current_areas,
+        target_areas=target_areas,
         missing_areas=missing_areas,
         missing_modules=by_title(missing_module_ids),
         shared_modules=by_title(target_module_ids & current_modules),

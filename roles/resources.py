@@ -18,8 +18,7 @@ class ClusterLookup:
 
     def __init__(self):
         self.items = {
-            (c.scheme.name.casefold(), c.name.casefold()): c
-            for c in Cluster.objects.select_related("scheme")
+            (c.scheme.name.casefold(), c.name.casefold()): c for c in Cluster.objects.select_related("scheme")
         }
 
     def find(self, reader: RowReader):
@@ -30,8 +29,8 @@ class ClusterLookup:
         cluster = self.items.get((scheme.casefold(), name.casefold()))
         if cluster is None:
             reader.fail(
-                "cluster", f"no cluster {name!r} exists in scheme {scheme!r} or is defined "
-                "earlier in the bundle",
+                "cluster",
+                f"no cluster {name!r} exists in scheme {scheme!r} or is defined earlier in the bundle",
             )
         return cluster
 
@@ -139,9 +138,7 @@ class RoleClusterResource(BundleResource):
         self.roles = self.shared_lookup(Role, role_lookup)
 
     def instance_key(self, instance) -> tuple:
-        return (
-            norm(instance.cluster.scheme.name), norm(instance.cluster.name), norm(instance.role.title)
-        )
+        return (norm(instance.cluster.scheme.name), norm(instance.cluster.name), norm(instance.role.title))
 
     def read_row(self, instance, reader: RowReader, new: bool) -> None:
         cluster = self.clusters.find(reader)

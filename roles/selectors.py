@@ -25,7 +25,7 @@ CURRENT_ROLE = current_role("role_links__role__")
 
 
 def level_label(level: int | None) -> str:
-    """"Entry level", "Level 3" or "Not levelled"."""
+    """ "Entry level", "Level 3" or "Not levelled"."""
     return "Not levelled" if level is None else Level(level).label
 
 
@@ -44,7 +44,8 @@ def schemes_with_counts() -> list[ClusterScheme]:
         ClusterScheme.objects.annotate(
             n_clusters=Count("clusters", distinct=True),
             n_roles=Count(
-                "clusters__role_links__role", distinct=True,
+                "clusters__role_links__role",
+                distinct=True,
                 filter=current_role("clusters__role_links__role__"),
             ),
         ).order_by("-is_default", "name")
@@ -61,7 +62,8 @@ def with_counts(clusters: QuerySet) -> QuerySet:
         n_roles=Count("role_links__role", filter=CURRENT_ROLE, distinct=True),
         n_qualifications=Count(f"{links}__qualification", filter=CURRENT_ROLE, distinct=True),
         n_key_qualifications=Count(
-            f"{links}__qualification", distinct=True,
+            f"{links}__qualification",
+            distinct=True,
             filter=CURRENT_ROLE & Q(**{f"{links}__is_key": True}),
         ),
     )
@@ -91,21 +93,24 @@ def largest_clusters(scheme: ClusterScheme, limit: int) -> list[Cluster]:
     top = (
         Cluster.objects.filter(scheme=scheme)
         .annotate(n=Count("role_links", filter=current_role("role_links__role__")))
-        .order_by("-n", "name").values("pk")[:limit]
+        .order_by("-n", "name")
+        .values("pk")[:limit]
     )
-    return sorted(with_counts(Cluster.objects.filter(pk__in=top)),
-                  key=lambda c: (-c.n_roles, c.name))  # type: ignore[attr-defined]  # annotated by the query above
+    return sorted(with_counts(Cluster.objects.filter(pk__in=top)), key=lambda c: (-c.n_roles, c.name))  # type: ignore[attr-defined]  # annotated by the query above
 
 
 def roles_with_counts(cluster: Cluster) -> list[Role]:
     """The cluster's current roles, Entry level first and not levelled last, annotated
     ``n_qualifications`` and ``n_key_qualifications`` (one query)."""
     return list(
-        Role.objects.current().filter(cluster_links__cluster=cluster)
+        Role.objects.current()
+        .filter(cluster_links__cluster=cluster)
         .annotate(
             n_qualifications=Count("qualification_links", distinct=True),
             n_key_qualifications=Count(
-                "qualification_links", filter=Q(qualification_links__is_key=True), distinct=True,
+                "qualification_links",
+                filter=Q(qualification_links__is_key=True),
+                distinct=True,
             ),
         )
         .order_by(F("level").asc(nulls_last=True), "title")
@@ -124,8 +129,7 @@ def group_by_level(items: Iterable, level_of=lambda item: item.level) -> list[Le
     groups: dict[int | None, list] = defaultdict(list)
     for item in items:
         groups[level_of(item)].append(item)
-    return [LevelGroup(level, level_label(level), groups[level])
-            for level in sorted(groups, key=level_key)]
+    return [LevelGroup(level, level_label(level), groups[level]) for level in sorted(groups, key=level_key)]
 
 
 @dataclass(frozen=True)
@@ -157,7 +161,8 @@ def scheme_switch(scheme: ClusterScheme, role_ids: list[int]) -> list[SchemeSwit
 def role_clusters(role: Role) -> list[Cluster]:
     """The role's clusters with their schemes, default scheme first (one query)."""
     return list(
-        Cluster.objects.filter(role_links__role=role).select_related("scheme")
+        Cluster.objects.filter(role_links__role=role)
+        .select_related("scheme")
         .order_by("-scheme__is_default", "scheme__name", "name")
     )
 
@@ -168,7 +173,8 @@ def role_qualifications(role: Role, framework: Framework) -> list[Qualification]
     and ``mapped`` (a published grid for the framework) (one query)."""
     key_link = RoleQualification.objects.filter(role=role, qualification=OuterRef("pk"), is_key=True)
     return list(
-        Qualification.objects.filter(role_links__role=role).with_related()
+        Qualification.objects.filter(role_links__role=role)
+        .with_related()
         .annotate(is_key=Exists(key_link), mapped=coverage.is_mapped(framework))
         .order_by(F("level").asc(nulls_last=True), "-is_key", "title", "ref")
     )
@@ -201,7 +207,7 @@ def ladder(qualifications: list[Qualification], covered: dict[int, set[int]]) ->
     for q in qualifications:
         entries[q.level].append(LadderEntry(q, q.is_key, q.mapped, len(covered.get(q.pk, ()))))  # type: ignore[attr-defined]  # annotated by the query above
     levelled = [level for level in entries if level is not None]
-    levels: list[int | None] = (list(range(min(levelled), max(levelled) + 1)) if levelled else [])
+    levels: list[int | None] = list(range(min(levelled), max(levelled) + 1)) if levelled else []
     if None in entries:
         levels.append(None)
     return [Rung(level, level_label(level), entries.get(level, [])) for level in levels]
@@ -242,8 +248,9 @@ class RoleGap:
         return ""
 
 
-def coverage_matrix(key_qualifications: list[Qualification], covered: dict[int, set[int]],
-                    areas: list[AreaInfo]) -> tuple[list[MatrixRow], RoleGap]:
+def coverage_matrix(
+    key_qualifications: list[Qualification], covered: dict[int, set[int]], areas: list[AreaInfo]
+) -> tuple[list[MatrixRow], RoleGap]:
     """Key qualifications × areas, and the role's gap. ``key_qualifications`` carry
     ``mapped``; ``covered`` maps a qualification id to the numbers of the areas it covers."""
     rows = [
@@ -285,9 +292,13 @@ def neighbours(role: Role, clusters: list[Cluster]) -> list[Neighbours]:
         return []
     links = (
         RoleCluster.objects.filter(
-            current_role("role__"), cluster__in=clusters, role__level__isnull=False,
+            current_role("role__"),
+            cluster__in=clusters,
+            role__level__isnull=False,
         )
-        .exclude(role=role).select_related("role").order_by("role__title")
+        .exclude(role=role)
+        .select_related("role")
+        .order_by("role__title")
     )
     by_cluster: dict[int, list[Role]] = defaultdict(list)
     for link in links:
@@ -297,11 +308,13 @@ def neighbours(role: Role, clusters: list[Cluster]) -> list[Neighbours]:
         roles = by_cluster[cluster.pk]
         lower = [r.level for r in roles if r.level < role.level]
         higher = [r.level for r in roles if r.level > role.level]
-        result.append(Neighbours(
-            cluster,
-            below=[r for r in roles if lower and r.level == max(lower)],
-            above=[r for r in roles if higher and r.level == min(higher)],
-        ))
+        result.append(
+            Neighbours(
+                cluster,
+                below=[r for r in roles if lower and r.level == max(lower)],
+                above=[r for r in roles if higher and r.level == min(higher)],
+            )
+        )
     return result
 
 
@@ -324,20 +337,23 @@ def key_offerings(qualification_ids: list[int], region: Region | None) -> list[P
     if not qualification_ids:
         return []
     offerings = Offering.objects.filter(
-        qualification__in=qualification_ids, provider__is_archived=False,
+        qualification__in=qualification_ids,
+        provider__is_archived=False,
     )
     if region is not None:
         offerings = offerings.filter(Q(provider__region=region) | Q(provider__region__isnull=True))
-    offerings = (
-        offerings.select_related("provider", "provider__region", "qualification")
-        .order_by(F("provider__region__order").asc(nulls_last=True), "provider__name",
-                  "qualification__title", "mode")
+    offerings = offerings.select_related("provider", "provider__region", "qualification").order_by(
+        F("provider__region__order").asc(nulls_last=True), "provider__name", "qualification__title", "mode"
     )
     return [
         ProviderRow(
-            o.provider.name, o.provider.url,
+            o.provider.name,
+            o.provider.url,
             o.provider.region.name if o.provider.region else "National or distance",
-            o.qualification, o.course_hours, o.mode, money(o.cost),
+            o.qualification,
+            o.course_hours,
+            o.mode,
+            money(o.cost),
         )
         for o in offerings
     ]

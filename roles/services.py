@@ -25,6 +25,4 @@ def scheme_create(*, name: str) -> ClusterScheme:
     """Create a cluster scheme; the first scheme becomes the default."""
     taken = set(ClusterScheme.objects.values_list("slug", flat=True))
     is_default = not ClusterScheme.objects.select_for_update().filter(is_default=True).exists()
-    return ClusterScheme.objects.create(
-        name=name, slug=unique_slug(name, taken), is_default=is_default
-    )
+    return ClusterScheme.objects.create(name=name, slug=unique_slug(name, taken), is_default=is_default)

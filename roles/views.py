@@ -36,8 +36,7 @@ def _move_url(**params: str) -> str:
 CLUSTERS_PER_PAGE = 50
 
 
-def _cluster_page(request: HttpRequest, scheme: ClusterScheme,
-                  errors: list[tuple[str, str]]) -> dict:
+def _cluster_page(request: HttpRequest, scheme: ClusterScheme, errors: list[tuple[str, str]]) -> dict:
     """A page of the scheme's clusters, searched by name (``q``), with their counts (three
     queries: the count, the page, the page's figures). A bad page number adds an error;
     a page past the last is a 404."""
@@ -53,10 +52,13 @@ def _cluster_page(request: HttpRequest, scheme: ClusterScheme,
         return context
     page = paginate(selectors.find_clusters(scheme, search), number, CLUSTERS_PER_PAGE)
     ids = [c.pk for c in page.object_list]
-    context.update({
-        "page": page, "page_links": page_links(page),
-        "clusters": selectors.clusters_with_counts(scheme, ids) if ids else [],
-    })
+    context.update(
+        {
+            "page": page,
+            "page_links": page_links(page),
+            "clusters": selectors.clusters_with_counts(scheme, ids) if ids else [],
+        }
+    )
     return context
 
 
@@ -68,8 +70,13 @@ def scheme_index(request: HttpRequest) -> HttpResponse:
     schemes = selectors.schemes_with_counts()
     default = next((s for s in schemes if s.is_default), schemes[0] if schemes else None)
     errors: list[tuple[str, str]] = []
-    context = {"schemes": schemes, "default": default, "scheme": default, "errors": errors,
-               "crumbs": [("Clusters", None)]}
+    context = {
+        "schemes": schemes,
+        "default": default,
+        "scheme": default,
+        "errors": errors,
+        "crumbs": [("Clusters", None)],
+    }
     if default is not None:
         context.update(_cluster_page(request, default, errors))
     return render(request, "roles/scheme_index.html", context, status=400 if errors else 200)
@@ -83,7 +90,8 @@ def scheme_detail(request: HttpRequest, scheme: str) -> HttpResponse:
     chosen = get_object_or_404(ClusterScheme, slug=scheme)
     errors: list[tuple[str, str]] = []
     context = {
-        "scheme": chosen, "errors": errors,
+        "scheme": chosen,
+        "errors": errors,
         "others": list(ClusterScheme.objects.exclude(pk=chosen.pk).order_by("-is_default", "name")),
         "crumbs": [_index_crumb(), (chosen.name, None)],
         **_cluster_page(request, chosen, errors),
@@ -100,16 +108,22 @@ def cluster_detail(request: HttpRequest, scheme: str, cluster: str) -> HttpRespo
     except Cluster.DoesNotExist:
         raise Http404("No cluster has this name in this scheme.") from None
     roles = selectors.roles_with_counts(chosen)
-    return render(request, "roles/cluster_detail.html", {
-        "cluster": chosen,
-        "scheme": chosen.scheme,
-        "groups": selectors.group_by_level(roles),
-        "n_roles": len(roles),
-        "switch": selectors.scheme_switch(chosen.scheme, [r.pk for r in roles]),
-        "crumbs": [_index_crumb(),
-                   (chosen.scheme.name, reverse("roles:scheme-detail", args=[chosen.scheme.slug])),
-                   (chosen.name, None)],
-    })
+    return render(
+        request,
+        "roles/cluster_detail.html",
+        {
+            "cluster": chosen,
+            "scheme": chosen.scheme,
+            "groups": selectors.group_by_level(roles),
+            "n_roles": len(roles),
+            "switch": selectors.scheme_switch(chosen.scheme, [r.pk for r in roles]),
+            "crumbs": [
+                _index_crumb(),
+                (chosen.scheme.name, reverse("roles:scheme-detail", args=[chosen.scheme.slug])),
+                (chosen.name, None),
+            ],
+        },
+    )
 
 
 @require_safe
@@ -137,8 +151,7 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
     crumbs: list[tuple[str, str | None]] = [_index_crumb()]
     if clusters:
         first = clusters[0]
-        crumbs.append((first.name, reverse("roles:cluster-detail",
-                                           args=[first.scheme.slug, first.slug])))
+        crumbs.append((first.name, reverse("roles:cluster-detail", args=[first.scheme.slug, first.slug])))
     crumbs.append((role.title, None))
     context = {
         "role": role,
@@ -152,8 +165,9 @@ def role_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "matrix": matrix,
         "gap": gap,
         "levelled": any(q.level is not None for q in qualifications),
-        "level_gaps": [selectors.level_label(level)
-                       for level in selectors.level_gaps(q.level for q in qualifications)],
+        "level_gaps": [
+            selectors.level_label(level) for level in selectors.level_gaps(q.level for q in qualifications)
+        ],
         "clusters": clusters,
         "neighbours": selectors.neighbours(role, clusters),
         "regions": regions,
@@ -182,8 +196,9 @@ class RoleChoice:
     more: bool = False  # more roles match than are listed
 
 
-def _role_choice(request: HttpRequest, name: str, what: str, anchor: str,
-                 errors: list[tuple[str, str]]) -> RoleChoice:
+def _role_choice(
+    request: HttpRequest, name: str, what: str, anchor: str, errors: list[tuple[str, str]]
+) -> RoleChoice:
     """The role a ``from``/``to`` parameter names: a role's link name or its exact title
     (ignoring case) chooses it; other words search titles and list the roles containing
     them all, to choose one from, each a link that keeps the other side's choice. Absent is
@@ -197,26 +212,34 @@ def _role_choice(request: HttpRequest, name: str, what: str, anchor: str,
         errors.append((f"Choose the {what}", anchor))
         return RoleChoice("")
     # Lower(title) is what the unique index on titles holds, so this is an index look-up.
-    role = (Role.objects.annotate(title_lower=Lower("title"))
-            .filter(Q(slug=text) | Q(title_lower=text.lower())).order_by("pk").first())
+    role = (
+        Role.objects.annotate(title_lower=Lower("title"))
+        .filter(Q(slug=text) | Q(title_lower=text.lower()))
+        .order_by("pk")
+        .first()
+    )
     if role is not None:
         return RoleChoice(role.title, role=role)
     found = Role.objects.all()
     for word in text.split()[:10]:
         found = found.filter(title__icontains=word)
-    matches = list(found.order_by("title")[:MATCHES_SHOWN + 1])
+    matches = list(found.order_by("title")[: MATCHES_SHOWN + 1])
     if not matches:
-        errors.append((f"No role title contains “{text}”: check the spelling or type fewer "
-                       f"words of the {what}", anchor))
+        errors.append(
+            (f"No role title contains “{text}”: check the spelling or type fewer words of the {what}", anchor)
+        )
         return RoleChoice(text)
+
     def choose(role: Role) -> str:
         query = request.GET.copy()
         query[name] = role.slug
         return f"?{query.urlencode()}"
 
-    return RoleChoice(text, matches=[(r, selectors.level_label(r.level), choose(r))
-                                     for r in matches[:MATCHES_SHOWN]],
-                      more=len(matches) > MATCHES_SHOWN)
+    return RoleChoice(
+        text,
+        matches=[(r, selectors.level_label(r.level), choose(r)) for r in matches[:MATCHES_SHOWN]],
+        more=len(matches) > MATCHES_SHOWN,
+    )
 
 
 @require_safe
@@ -233,16 +256,20 @@ def role_move(request: HttpRequest) -> HttpResponse:
     move = None
     if current.role is not None and target.role is not None and not errors:
         framework = Framework.objects.default()
-        move = moves.role_move(current.role, target.role, framework,
-                                   coverage.areas_of(framework))
-    return render(request, "roles/role_move.html", {
-        "from_choice": current,
-        "to_choice": target,
-        "current": current.role,
-        "target": target.role,
-        "errors": errors,
-        "current_error": next((m for m, anchor in errors if anchor == "current-role"), ""),
-        "target_error": next((m for m, anchor in errors if anchor == "target-role"), ""),
-        "move": move,
-        "crumbs": [("Role moves", None)],
-    }, status=400 if errors else 200)
+        move = moves.role_move(current.role, target.role, framework, coverage.areas_of(framework))
+    return render(
+        request,
+        "roles/role_move.html",
+        {
+            "from_choice": current,
+            "to_choice": target,
+            "current": current.role,
+            "target": target.role,
+            "errors": errors,
+            "current_error": next((m for m, anchor in errors if anchor == "current-role"), ""),
+            "target_error": next((m for m, anchor in errors if anchor == "target-role"), ""),
+            "move": move,
+            "crumbs": [("Role moves", None)],
+        },
+        status=400 if errors else 200,
+    )

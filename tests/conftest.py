@@ -31,8 +31,10 @@ def derived_data_stay_exact(request):
     stored (``iqf.lib.derived``), before the test's transaction is rolled back; a stale
     one fails the test. A test that leaves one stale on purpose says so with the
     ``stale_derived`` marker."""
-    uses_database = ("_django_db_helper" in request.fixturenames
-                     or request.node.get_closest_marker("django_db") is not None)
+    uses_database = (
+        "_django_db_helper" in request.fixturenames
+        or request.node.get_closest_marker("django_db") is not None
+    )
     if not uses_database or request.node.get_closest_marker("stale_derived"):
         yield
         return
@@ -80,8 +82,7 @@ def load_migrated_data(snapshot: str) -> None:
 
     # Like TransactionTestCase's own flush: sequences keep counting, and no post_migrate
     # handler recreates content types under new ids to clash with the snapshot's.
-    call_command("flush", interactive=False, verbosity=0, reset_sequences=False,
-                 inhibit_post_migrate=True)
+    call_command("flush", interactive=False, verbosity=0, reset_sequences=False, inhibit_post_migrate=True)
     connection.creation.deserialize_db_from_string(snapshot)
 
 
@@ -118,8 +119,13 @@ def migrated_transactional_db(migrated_data, transactional_db):
 
 CHROMIUM_CANDIDATES = ("/usr/lib/chromium/chromium", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--no-first-run", "--disable-dev-shm-usage",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
 ]
 
 
@@ -161,8 +167,14 @@ def new_page(browser, live_server):
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
-        page.on("console", lambda message: refused.append(f"{page.url}: {message.text}")
-                if "Content Security Policy" in message.text else None)
+        page.on(
+            "console",
+            lambda message: (
+                refused.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         return page
 
     yield open_page

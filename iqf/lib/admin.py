@@ -39,8 +39,12 @@ def _style_hash(style: str) -> str:
 #: (simple-history: "border-top: 0"; django-import-export: "padding: 0;", "font-weight: bold;").
 #: Those two screens alone allow these three values and nothing else; every other page of
 #: the site allows no inline style at all.
-LIBRARY_STYLES = {"style-src-attr": ["'unsafe-hashes'", *(_style_hash(style) for style in (
-    "border-top: 0", "padding: 0;", "font-weight: bold;"))]}
+LIBRARY_STYLES = {
+    "style-src-attr": [
+        "'unsafe-hashes'",
+        *(_style_hash(style) for style in ("border-top: 0", "padding: 0;", "font-weight: bold;")),
+    ]
+}
 
 
 def allow_library_styles(response):
@@ -70,8 +74,10 @@ def _dataset(rows, first_row: int = 2) -> tablib.Dataset:
     while headers and headers[-1] == "":
         headers.pop()
     if len(headers) == 1 and ";" in headers[0]:
-        raise UnreadableFile("the columns are separated by semicolons; save the file as CSV "
-                             "UTF-8, whose columns are separated by commas")
+        raise UnreadableFile(
+            "the columns are separated by semicolons; save the file as CSV "
+            "UTF-8, whose columns are separated by commas"
+        )
     dataset.headers = headers
     for number, row in enumerate(rows, start=first_row):
         if not any(row) and all(c is None or c == "" for c in row):
@@ -79,9 +85,10 @@ def _dataset(rows, first_row: int = 2) -> tablib.Dataset:
         cells = ["" if c is None else str(c) for c in row]
         if not any(c.strip() for c in cells):
             continue
-        if any(c.strip() for c in cells[len(headers):]):
-            raise UnreadableFile(f"row {number} has {len(cells)} cells but the header has "
-                                 f"{len(headers)} columns")
+        if any(c.strip() for c in cells[len(headers) :]):
+            raise UnreadableFile(
+                f"row {number} has {len(cells)} cells but the header has {len(headers)} columns"
+            )
         dataset.append((cells + [""] * len(headers))[: len(headers)])
     return dataset
 
@@ -103,9 +110,11 @@ class CheckedCSV(base_formats.CSV):
             try:
                 yield from reader
             except csv.Error as error:
-                raise UnreadableFile(f"line {reader.line_num}: the file is not valid CSV "
-                                     f"({error}); check for a quote that is opened and never "
-                                     "closed") from None
+                raise UnreadableFile(
+                    f"line {reader.line_num}: the file is not valid CSV "
+                    f"({error}); check for a quote that is opened and never "
+                    "closed"
+                ) from None
 
         return _dataset(rows())
 
@@ -119,11 +128,15 @@ class CheckedXLSX(base_formats.XLSX):
         try:
             workbook = load_workbook(io.BytesIO(in_stream), read_only=True, data_only=True)
         except Exception:  # openpyxl raises many kinds for a damaged file
-            raise UnreadableFile("the workbook cannot be read: it is damaged, or holds XML that "
-                                 "a spreadsheet does not write") from None
+            raise UnreadableFile(
+                "the workbook cannot be read: it is damaged, or holds XML that a spreadsheet does not write"
+            ) from None
         try:
-            filled = [ws for ws in workbook.worksheets
-                      if any(v is not None for row in ws.iter_rows(values_only=True) for v in row)]
+            filled = [
+                ws
+                for ws in workbook.worksheets
+                if any(v is not None for row in ws.iter_rows(values_only=True) for v in row)
+            ]
             if len(filled) > 1:
                 raise UnreadableFile(
                     f"the workbook has data on {len(filled)} sheets "
@@ -135,8 +148,9 @@ class CheckedXLSX(base_formats.XLSX):
         except UnreadableFile:
             raise
         except Exception:  # a sheet's XML is parsed, and may break, only now
-            raise UnreadableFile("the workbook cannot be read: it is damaged, or holds XML that "
-                                 "a spreadsheet does not write") from None
+            raise UnreadableFile(
+                "the workbook cannot be read: it is damaged, or holds XML that a spreadsheet does not write"
+            ) from None
         finally:
             workbook.close()
 
@@ -150,8 +164,9 @@ def count_of(rows: QuerySet) -> Subquery:
     """How many rows a queryset correlated with ``OuterRef`` has, as a subquery: a
     changelist computes it for the rows of the page it shows, where a grouped ``Count``
     would join and group the whole table before paging."""
-    return Subquery(rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
-                    output_field=IntegerField())
+    return Subquery(
+        rows.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"), output_field=IntegerField()
+    )
 
 
 STALE_FIELD = "iqf_loaded_at"
@@ -161,8 +176,7 @@ def _stamp(moment) -> str:
     return moment.isoformat() if moment is not None else ""
 
 
-def guard_against_stale_edits(form_class: type[forms.ModelForm], obj,
-                              opened=None) -> type[forms.ModelForm]:
+def guard_against_stale_edits(form_class: type[forms.ModelForm], obj, opened=None) -> type[forms.ModelForm]:
     """The change form with the record's last-saved time, as loaded, in a hidden field: a
     save is refused when the record has been saved since (another tab, another person),
     instead of overwriting that save. The check reads the row locked (the admin saves in a
@@ -172,12 +186,18 @@ def guard_against_stale_edits(form_class: type[forms.ModelForm], obj,
     def clean(self):
         cleaned = form_class.clean(self)
         if not self.cleaned_data.get(STALE_FIELD):
-            raise forms.ValidationError("The form was sent without the time it was opened, so it "
-                                        "cannot be checked against later changes: open it again.",
-                                        code="unstamped")
+            raise forms.ValidationError(
+                "The form was sent without the time it was opened, so it "
+                "cannot be checked against later changes: open it again.",
+                code="unstamped",
+            )
         model = type(self.instance)
-        current = (model._default_manager.select_for_update().filter(pk=self.instance.pk)
-                   .values_list("updated_at", flat=True).first())
+        current = (
+            model._default_manager.select_for_update()
+            .filter(pk=self.instance.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
         if current is not None and self.cleaned_data.get(STALE_FIELD) != _stamp(current):
             who = ""
             history = getattr(self.instance, "history", None)
@@ -188,15 +208,22 @@ def guard_against_stale_edits(form_class: type[forms.ModelForm], obj,
             raise forms.ValidationError(
                 f"This {model._meta.verbose_name} was changed{who} at {when}, after you opened it. "
                 f"Nothing you entered has been saved: open it again to see that change, then make yours.",
-                code="stale")
+                code="stale",
+            )
         return cleaned
 
-    guarded = type(form_class.__name__, (form_class,), {
-        STALE_FIELD: forms.CharField(widget=forms.HiddenInput,
-                                     initial=_stamp(opened if opened is not None else obj.updated_at),
-                                     required=False),
-        "clean": clean,
-    })
+    guarded = type(
+        form_class.__name__,
+        (form_class,),
+        {
+            STALE_FIELD: forms.CharField(
+                widget=forms.HiddenInput,
+                initial=_stamp(opened if opened is not None else obj.updated_at),
+                required=False,
+            ),
+            "clean": clean,
+        },
+    )
     return guarded
 
 
@@ -256,8 +283,9 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
             if getattr(request, "reverting", False):
                 # An old version's page: its values are the old version's, its time the
                 # record's as it is now, which a revert may overwrite.
-                opened = (type(obj)._default_manager.filter(pk=obj.pk)
-                          .values_list("updated_at", flat=True).first())
+                opened = (
+                    type(obj)._default_manager.filter(pk=obj.pk).values_list("updated_at", flat=True).first()
+                )
             form = guard_against_stale_edits(form, obj, opened)
         return form
 
@@ -273,7 +301,8 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
         # checking only the right to view; saving needs the right to change.
         _refuse_malformed_key(self.model, object_id)
         _refuse_malformed_key(
-            getattr(self.model, self.model._meta.simple_history_manager_attribute).model, version_id)
+            getattr(self.model, self.model._meta.simple_history_manager_attribute).model, version_id
+        )
         if request.method == "POST" and not self.has_change_permission(request):
             raise PermissionDenied
         request.reverting = True
@@ -293,8 +322,9 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
             message = str(e)
         else:
             chosen = self.get_import_formats()[int(form.cleaned_data["format"])]()
-            message = (f"the file cannot be read as {chosen.get_title()}: check that the "
-                       "format chosen is the file's")
+            message = (
+                f"the file cannot be read as {chosen.get_title()}: check that the format chosen is the file's"
+            )
         form.add_error("import_file", message[0].upper() + message[1:] + ".")
 
     def process_import(self, request, **kwargs):
@@ -305,13 +335,14 @@ class IQFModelAdmin(NoRegexLookups, ImportExportMixin, SimpleHistoryAdmin):
             if form.is_valid() and not self._confirmable(form.cleaned_data):
                 return HttpResponseBadRequest(
                     "This import cannot be confirmed: it was confirmed already, or its upload "
-                    "has expired. Upload the file again.", content_type="text/plain")
+                    "has expired. Upload the file again.",
+                    content_type="text/plain",
+                )
         return super().process_import(request, **kwargs)
 
     def _confirmable(self, data: dict) -> bool:
         choice, name = str(data.get("format", "")), data.get("import_file_name", "")
-        if not (choice.isascii() and choice.isdigit()
-                and int(choice) < len(self.get_import_formats())):
+        if not (choice.isascii() and choice.isdigit() and int(choice) < len(self.get_import_formats())):
             return False
         return bool(_UPLOAD_NAME.fullmatch(name)) and (Path(tempfile.gettempdir()) / name).is_file()
 
@@ -359,9 +390,7 @@ class JoinedInlineForm(forms.ModelForm):
         for name, field in self.fields.items():
             widget = getattr(field.widget, "widget", field.widget)
             if isinstance(widget, JoinedAutocompleteSelect):
-                widget.known = self.instance._meta.get_field(name).get_cached_value(
-                    self.instance, None
-                )
+                widget.known = self.instance._meta.get_field(name).get_cached_value(self.instance, None)
 
 
 class JoinedTabularInline(admin.TabularInline):
@@ -373,15 +402,11 @@ class JoinedTabularInline(admin.TabularInline):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
-            kwargs["widget"] = JoinedAutocompleteSelect(
-                db_field, self.admin_site, using=kwargs.get("using")
-            )
+            kwargs["widget"] = JoinedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
-def archive_action(
-    *, field: str, value, name: str, description: str, permission: str = "change"
-) -> Callable:
+def archive_action(*, field: str, value, name: str, description: str, permission: str = "change") -> Callable:
     """An admin action that sets ``field`` to ``value`` record by record (so each change
     keeps its history) and reports how many changed."""
 
@@ -418,7 +443,8 @@ class DuplicateCheckForm(forms.ModelForm):
     asks for confirmation before saving anyway."""
 
     confirm_duplicate = forms.BooleanField(
-        required=False, widget=forms.HiddenInput,
+        required=False,
+        widget=forms.HiddenInput,
         label="Save anyway: this is not a duplicate",
     )
 
@@ -435,7 +461,8 @@ class DuplicateCheckForm(forms.ModelForm):
             self.fields["confirm_duplicate"].widget = forms.CheckboxInput()
             opts = self._meta.model._meta
             links = format_html_join(
-                ", ", '<a href="{}">{}</a>',
+                ", ",
+                '<a href="{}">{}</a>',
                 (
                     (reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[d.pk]), d)
                     for d in duplicates
@@ -444,7 +471,9 @@ class DuplicateCheckForm(forms.ModelForm):
             raise forms.ValidationError(
                 format_html(
                     "This looks like a duplicate of {}. Check them; if this is a different "
-                    "{}, tick “Save anyway” and save again.", links, opts.verbose_name
+                    "{}, tick “Save anyway” and save again.",
+                    links,
+                    opts.verbose_name,
                 ),
                 code="duplicate",
             )

@@ -31,8 +31,12 @@ def suffix() -> str:
 def _pg_env() -> dict[str, str]:
     db = connection.settings_dict
     env = {**os.environ, "PGDATABASE": db["NAME"]}
-    for key, variable in [("USER", "PGUSER"), ("HOST", "PGHOST"), ("PORT", "PGPORT"),
-                          ("PASSWORD", "PGPASSWORD")]:
+    for key, variable in [
+        ("USER", "PGUSER"),
+        ("HOST", "PGHOST"),
+        ("PORT", "PGPORT"),
+        ("PASSWORD", "PGPASSWORD"),
+    ]:
         if db.get(key):
             env[variable] = str(db[key])
     return env
@@ -77,7 +81,8 @@ def check(path: Path) -> None:
         try:
             verdict = source.execute("PRAGMA integrity_check").fetchone()[0]
             migrated = source.execute(
-                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'django_migrations'").fetchone()[0]
+                "SELECT COUNT(*) FROM sqlite_master WHERE name = 'django_migrations'"
+            ).fetchone()[0]
         except sqlite3.DatabaseError as error:
             raise BackupError(f"{path} is damaged: {error}.") from None
         finally:
@@ -108,8 +113,18 @@ def restore(path: Path) -> None:
             source.close()
     else:
         connection.close()  # pg_restore drops the tables this connection may hold locks on
-        _run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--no-privileges",
-              "--single-transaction", "--exit-on-error", f"--dbname={connection.settings_dict['NAME']}",
-              str(path)])
+        _run(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--no-privileges",
+                "--single-transaction",
+                "--exit-on-error",
+                f"--dbname={connection.settings_dict['NAME']}",
+                str(path),
+            ]
+        )
     pagecache.move_on(past=before)
     connection.close()

@@ -34,8 +34,14 @@ from iqf.lib.pagecache import content_changed
 #: What COPY's text format escapes inside a value.
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 #: Field types whose Python values the database drivers take as they are.
-_PLAIN_FIELDS = (models.CharField, models.TextField, models.IntegerField, models.BooleanField,
-                 models.FloatField, models.ForeignKey)
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.FloatField,
+    models.ForeignKey,
+)
 
 
 @refreshed_by_caller()
@@ -48,8 +54,9 @@ def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str 
     model = type(objs[0])
     now = timezone.now()
     fields = model._meta.concrete_fields
-    stamped = [f.attname for f in fields
-               if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)]
+    stamped = [
+        f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
+    ]
     pk_attname = model._meta.pk.attname
     ids = reserve_ids(model, len(objs))
     for obj, pk in zip(objs, ids, strict=True):
@@ -68,8 +75,10 @@ def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str 
             # and its history
             staging = quote(f"bulk_create_{model._meta.db_table}")
             columns = ", ".join(quote(f.column) for f in fields)
-            cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-                           f"SELECT {columns} FROM {table} WITH NO DATA")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
             _copy(cursor, staging, fields, rows)
             cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {staging}")
             sql, params = history
@@ -80,8 +89,10 @@ def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str 
             if history is not None:
                 # SQLite's ids are one run (reserve_ids), all of them this transaction's
                 sql, params = history
-                cursor.execute(f"{sql} FROM {table} WHERE {pk_column} BETWEEN %s AND %s "
-                               f"ORDER BY {pk_column}", [*params, ids[0], ids[-1]])
+                cursor.execute(
+                    f"{sql} FROM {table} WHERE {pk_column} BETWEEN %s AND %s ORDER BY {pk_column}",
+                    [*params, ids[0], ids[-1]],
+                )
     alias = connection.alias
     for obj in objs:
         obj._state.adding = False
@@ -89,8 +100,9 @@ def create_with_history(objs: Sequence[models.Model], *, user=None, reason: str 
 
 
 @refreshed_by_caller()
-def update_with_history(objs: Sequence[models.Model], fields: Iterable[str], *, user=None,
-                        reason: str = "") -> None:
+def update_with_history(
+    objs: Sequence[models.Model], fields: Iterable[str], *, user=None, reason: str = ""
+) -> None:
     """Write the named fields of the saved ``objs`` (all of one model) and one ``~``
     history row each."""
     if not objs:
@@ -106,12 +118,16 @@ def update_with_history(objs: Sequence[models.Model], fields: Iterable[str], *, 
         if connection.vendor == "postgresql":
             staging = quote(f"bulk_update_{opts.db_table}")
             columns = ", ".join(quote(f.column) for f in [pk, *chosen])
-            cursor.execute(f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
-                           f"SELECT {columns} FROM {table} WITH NO DATA")
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "
+                f"SELECT {columns} FROM {table} WITH NO DATA"
+            )
             _copy(cursor, staging, [pk, *chosen], rows)
             assignments = ", ".join(f"{quote(f.column)} = s.{quote(f.column)}" for f in chosen)
-            cursor.execute(f"UPDATE {table} SET {assignments} FROM {staging} s "
-                           f"WHERE {table}.{quote(pk.column)} = s.{quote(pk.column)}")
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM {staging} s "
+                f"WHERE {table}.{quote(pk.column)} = s.{quote(pk.column)}"
+            )
             cursor.execute(f"DROP TABLE {staging}")
         else:
             assignments = ", ".join(f"{quote(f.column)} = %s" for f in chosen)
@@ -167,12 +183,17 @@ def _history_fields(model: type[models.Model], fixed: dict[str, Any]):
 
 
 def _history_fixed(*, kind: str, user, reason: str, now: datetime.datetime) -> dict[str, Any]:
-    return {"history_date": now, "history_user_id": user.pk if user else None,
-            "history_change_reason": reason or "", "history_type": kind}
+    return {
+        "history_date": now,
+        "history_user_id": user.pk if user else None,
+        "history_change_reason": reason or "",
+        "history_type": kind,
+    }
 
 
-def _history_insert(model: type[models.Model], *, kind: str, user, reason: str,
-                    now: datetime.datetime) -> tuple[str, list[Any]] | None:
+def _history_insert(
+    model: type[models.Model], *, kind: str, user, reason: str, now: datetime.datetime
+) -> tuple[str, list[Any]] | None:
     """The start of an ``INSERT INTO <history> (...) SELECT ...`` that copies the tracked
     columns of rows of ``model``'s table (or of a table of the same columns) named in a
     ``FROM`` the caller adds, with its parameters; None when history is off."""
@@ -185,20 +206,19 @@ def _history_insert(model: type[models.Model], *, kind: str, user, reason: str,
     columns = ", ".join(quote(f.column) for f in copied + extra)
     selected = ", ".join([quote(source[f.attname]) for f in copied] + ["%s"] * len(extra))
     params = [f.get_db_prep_save(fixed[f.attname], connection) for f in extra]
-    return (f"INSERT INTO {quote(history._meta.db_table)} ({columns}) SELECT {selected}",
-            params)
+    return (f"INSERT INTO {quote(history._meta.db_table)} ({columns}) SELECT {selected}", params)
 
 
-def _write_history(objs: Sequence[models.Model], *, kind: str, user, reason: str,
-                   now: datetime.datetime) -> None:
+def _write_history(
+    objs: Sequence[models.Model], *, kind: str, user, reason: str, now: datetime.datetime
+) -> None:
     if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
     fixed = _history_fixed(kind=kind, user=user, reason=reason, now=now)
     history, copied, extra = _history_fields(type(objs[0]), fixed)
     constants = tuple(_prepare(f)(fixed[f.attname]) for f in extra)
     if connection.vendor == "postgresql":  # the same date on every row: written out once
-        constants = tuple(v.isoformat() if isinstance(v, datetime.datetime) else v
-                          for v in constants)
+        constants = tuple(v.isoformat() if isinstance(v, datetime.datetime) else v for v in constants)
     rows = (row + constants for row in _values(objs, copied))
     _write(history, copied + extra, rows, never_null={"history_change_reason"})
 
@@ -247,8 +267,9 @@ def _values(objs: Sequence[models.Model], fields: Sequence[models.Field]) -> Ite
         yield tuple(prepare(state[name]) for name, prepare in pairs)
 
 
-def _write(model, fields: Sequence[models.Field], rows: Iterable[tuple], *,
-           never_null: Iterable[str] = ()) -> None:
+def _write(
+    model, fields: Sequence[models.Field], rows: Iterable[tuple], *, never_null: Iterable[str] = ()
+) -> None:
     """Insert ``rows`` (values in the order of ``fields``) into ``model``'s table."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -258,12 +279,17 @@ def _write(model, fields: Sequence[models.Field], rows: Iterable[tuple], *,
         else:
             columns = ", ".join(quote(f.column) for f in fields)
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                               rows)  # type: ignore[arg-type]
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)  # type: ignore[arg-type]
 
 
-def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tuple], *,
-          never_null: Iterable[str] = ()) -> None:
+def _copy(
+    cursor,
+    table: str,
+    fields: Sequence[models.Field],
+    rows: Iterable[tuple],
+    *,
+    never_null: Iterable[str] = (),
+) -> None:
     """COPY ``rows`` in. Every value is written quoted in CSV, so an empty text is an
     empty text; ``None`` becomes NULL through FORCE_NULL in the nullable columns that are
     not text. A nullable text column (unless ``never_null`` vouches for its values) needs
@@ -276,11 +302,11 @@ def _copy(cursor, table: str, fields: Sequence[models.Field], rows: Iterable[tup
         stream = _TextStream(rows, [_copy_format(f) for f in fields])
         raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN", stream, size=1 << 20)
     else:
-        nullable = ", ".join(quote(f.column) for f in fields
-                             if f.null and not isinstance(f, textual))
+        nullable = ", ".join(quote(f.column) for f in fields if f.null and not isinstance(f, textual))
         options = "FORMAT csv" + (f", FORCE_NULL ({nullable})" if nullable else "")
-        raw.copy_expert(f"COPY {table} ({columns}) FROM STDIN WITH ({options})",
-                        _CsvStream(rows), size=1 << 20)
+        raw.copy_expert(
+            f"COPY {table} ({columns}) FROM STDIN WITH ({options})", _CsvStream(rows), size=1 << 20
+        )
     # the driver's own cursor passes by the watch that ends cached pages
     content_changed(cursor.db)
 
@@ -357,6 +383,8 @@ class _TextStream(_Stream):
 
     def _more(self) -> str:
         formats = self._formats
-        lines = ["\t".join([write(value) for write, value in zip(formats, row, strict=True)])
-                 for row in itertools.islice(self._rows, 2000)]
+        lines = [
+            "\t".join([write(value) for write, value in zip(formats, row, strict=True)])
+            for row in itertools.islice(self._rows, 2000)
+        ]
         return "\n".join(lines) + "\n" if lines else ""

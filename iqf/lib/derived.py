@@ -65,8 +65,7 @@ class Stale:
     recomputed: Any
 
     def __str__(self) -> str:
-        return (f"{self.table} {self.row} {self.field}: stored {self.stored!r}, "
-                f"recomputed {self.recomputed!r}")
+        return f"{self.table} {self.row} {self.field}: stored {self.stored!r}, recomputed {self.recomputed!r}"
 
 
 @dataclass(frozen=True)
@@ -117,8 +116,7 @@ class Derived:
     source_tables: frozenset[str] = field(init=False)
 
     def __post_init__(self):
-        object.__setattr__(self, "source_tables",
-                           frozenset(s.model._meta.db_table for s in self.sources))
+        object.__setattr__(self, "source_tables", frozenset(s.model._meta.db_table for s in self.sources))
 
 
 #: Every derived value, by name, in the order they were registered.
@@ -139,8 +137,7 @@ def register(derived: Derived) -> None:
         signals.pre_save.connect(_saving, sender=source.model, dispatch_uid=uid + "-pre")
         signals.post_save.connect(_saved, sender=source.model, dispatch_uid=uid + "-post")
         signals.pre_delete.connect(_deleting, sender=source.model, dispatch_uid=uid + "-del")
-        signals.post_delete.connect(_deleted, sender=source.model,
-                                          dispatch_uid=uid + "-deleted")
+        signals.post_delete.connect(_deleted, sender=source.model, dispatch_uid=uid + "-deleted")
 
 
 def sources_of(model: type[models.Model]) -> list[tuple[Derived, Source]]:
@@ -150,8 +147,7 @@ def sources_of(model: type[models.Model]) -> list[tuple[Derived, Source]]:
 # -- refreshing what writes touched ------------------------------------------------------
 
 #: Inside batch(): the derived rows touched so far, by derived value (None: all rows).
-_pending: ContextVar[dict[str, set[int] | None] | None] = ContextVar("derived_pending",
-                                                                   default=None)
+_pending: ContextVar[dict[str, set[int] | None] | None] = ContextVar("derived_pending", default=None)
 #: Inside refreshed_by_caller(): writes refresh nothing, and hand-written SQL may write to
 #: source tables; the caller refreshes what it wrote.
 _caller_refreshes: ContextVar[bool] = ContextVar("derived_caller_refreshes", default=False)
@@ -175,8 +171,13 @@ def _defer_or_refresh(derived: Derived, ids: set[int] | None) -> None:
             noted.update(ids)
 
 
-def touched(model: type[models.Model], rows: models.QuerySet,
-            written: Iterable[str] | None = None, *, created: bool = False) -> None:
+def touched(
+    model: type[models.Model],
+    rows: models.QuerySet,
+    written: Iterable[str] | None = None,
+    *,
+    created: bool = False,
+) -> None:
     """The source rows ``rows`` of ``model`` were (or are about to be) written: refresh the
     derived rows they reach, now or, inside batch(), at its end. ``written`` names the
     fields written, when known; ``created``, that the rows are new."""
@@ -213,11 +214,15 @@ def _saving(sender, instance, raw=False, update_fields=None, **kwargs) -> None:
     if _caller_refreshes.get():
         instance._derived_was = []
         return
-    instance._derived_was = [
-        (derived, _evaluated(source.reach(sender._base_manager.filter(pk=instance.pk))))
-        for derived, source in sources_of(sender)
-        if source.moves and source.concerns(update_fields)
-    ] if instance.pk is not None and not instance._state.adding else []
+    instance._derived_was = (
+        [
+            (derived, _evaluated(source.reach(sender._base_manager.filter(pk=instance.pk))))
+            for derived, source in sources_of(sender)
+            if source.moves and source.concerns(update_fields)
+        ]
+        if instance.pk is not None and not instance._state.adding
+        else []
+    )
 
 
 def _evaluated(reached: Iterable[int] | None) -> set[int] | None:
@@ -230,8 +235,7 @@ def _saved(sender, instance, created=False, update_fields=None, **kwargs) -> Non
     if _caller_refreshes.get():
         return
     for derived, source in sources_of(sender):
-        if created and not source.on_create or not source.concerns(
-                None if created else update_fields):
+        if created and not source.on_create or not source.concerns(None if created else update_fields):
             continue
         now = source.reached_by(instance)
         before = was.get(derived.name, set())
@@ -242,8 +246,7 @@ def _deleting(sender, instance, **kwargs) -> None:
     if _reached.get() is sender or _caller_refreshes.get():
         instance._derived_was = []  # its queryset reached every row it deletes, at once
         return
-    instance._derived_was = [(derived, source.reached_by(instance))
-                             for derived, source in sources_of(sender)]
+    instance._derived_was = [(derived, source.reached_by(instance)) for derived, source in sources_of(sender)]
 
 
 def _deleted(sender, instance, **kwargs) -> None:
@@ -258,8 +261,10 @@ class SourceQuerySet(models.QuerySet):
 
     def update(self, **kwargs) -> int:
         with batch():
-            chunks = [self.model._base_manager.filter(pk__in=chunk)
-                      for chunk in _chunks(self.values_list("pk", flat=True))]
+            chunks = [
+                self.model._base_manager.filter(pk__in=chunk)
+                for chunk in _chunks(self.values_list("pk", flat=True))
+            ]
             for rows in chunks:
                 touched(self.model, rows, kwargs)  # where the rows were
             count = super().update(**kwargs)
@@ -278,8 +283,7 @@ class SourceQuerySet(models.QuerySet):
                     _defer_or_refresh(derived, None)  # rows not named back: all of them
             else:
                 for chunk in _chunks(pks):
-                    touched(self.model, self.model._base_manager.filter(pk__in=chunk),
-                            created=True)
+                    touched(self.model, self.model._base_manager.filter(pk__in=chunk), created=True)
         return created
 
     bulk_create.alters_data = True  # type: ignore[attr-defined]
@@ -336,15 +340,18 @@ def guard(table: str) -> None:
             "Write through the ORM (the model's save(), or its queryset's update(), "
             "bulk_create() or delete()), which keeps them exact; or run the SQL inside "
             "iqf.lib.derived.refreshed_by_caller() and then call "
-            + " and ".join(f"REGISTRY[{n!r}].refresh(ids)" for n in names) + ".")
+            + " and ".join(f"REGISTRY[{n!r}].refresh(ids)" for n in names)
+            + "."
+        )
 
 
 # -- recomputing one stored column -------------------------------------------------------
 
 
 @transaction.atomic
-def refresh_column(model: type[models.Model], column: str, derived: BaseExpression,
-                   ids: Iterable[int] | None = None) -> int:
+def refresh_column(
+    model: type[models.Model], column: str, derived: BaseExpression, ids: Iterable[int] | None = None
+) -> int:
     """Set ``column`` to ``derived`` on the rows of ``model`` with the given ids (None: on
     every row), writing only the rows where they differ; returns how many were written.
 
@@ -361,8 +368,9 @@ def refresh_column(model: type[models.Model], column: str, derived: BaseExpressi
     return sum(stale.filter(pk__in=chunk).update(**{column: derived}) for chunk in chunks)
 
 
-def check_column(model: type[models.Model], column: str, derived: BaseExpression,
-                 ids: Iterable[int] | None = None) -> list[Stale]:
+def check_column(
+    model: type[models.Model], column: str, derived: BaseExpression, ids: Iterable[int] | None = None
+) -> list[Stale]:
     """The rows (of the given ids, or all) whose ``column`` differs from ``derived``."""
     rows = model._base_manager.alias(derived=derived).exclude(**{column: F("derived")})
     chunks: list[list[int] | None] = [None] if ids is None else list(_chunks(ids))
@@ -370,15 +378,16 @@ def check_column(model: type[models.Model], column: str, derived: BaseExpression
     found = []
     for chunk in chunks:
         chosen = rows if chunk is None else rows.filter(pk__in=chunk)
-        for pk, stored, recomputed in chosen.annotate(recomputed=derived).order_by("pk") \
-                .values_list("pk", column, "recomputed"):
+        for pk, stored, recomputed in (
+            chosen.annotate(recomputed=derived).order_by("pk").values_list("pk", column, "recomputed")
+        ):
             found.append(Stale(table, f"id {pk}", column, stored, recomputed))
     return found
 
 
 def _chunks(ids: Iterable[int]) -> list[list[int]]:
     ordered = sorted(set(ids))
-    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+    return [ordered[start : start + CHUNK] for start in range(0, len(ordered), CHUNK)]
 
 
 def lock_rows(model: type[models.Model], ids: Iterable[int]) -> list[list[int]]:
@@ -388,8 +397,12 @@ def lock_rows(model: type[models.Model], ids: Iterable[int]) -> list[list[int]]:
     transaction."""
     chunks = _chunks(ids)
     for chunk in chunks:
-        list(model._base_manager.select_for_update().filter(pk__in=chunk).order_by("pk")
-             .values_list("pk", flat=True))
+        list(
+            model._base_manager.select_for_update()
+            .filter(pk__in=chunk)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     return chunks
 
 
@@ -399,8 +412,11 @@ def stored_fields(instance: models.Model, derived: Iterable[str]) -> list[str]:
     A row read before a refresh holds the derived values as they were; writing them back
     would undo the refresh, and only the refresh may change them."""
     skipped = set(derived) | instance.get_deferred_fields()
-    return [f.name for f in instance._meta.concrete_fields
-            if not f.primary_key and f.name not in skipped and f.attname not in skipped]
+    return [
+        f.name
+        for f in instance._meta.concrete_fields
+        if not f.primary_key and f.name not in skipped and f.attname not in skipped
+    ]
 
 
 # -- watching every statement ------------------------------------------------------------

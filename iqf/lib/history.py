@@ -28,13 +28,18 @@ def record_history(objs: Sequence[models.Model], *, kind: str, user=None, reason
     tracked: Any = type(objs[0])  # a model with history (iqf.lib.history.History)
     history = tracked.history.model
     now = timezone.now()
-    history.objects.bulk_create([
-        history(
-            history_date=now, history_user=user, history_change_reason=reason, history_type=kind,
-            **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
-        )
-        for obj in objs
-    ])
+    history.objects.bulk_create(
+        [
+            history(
+                history_date=now,
+                history_user=user,
+                history_change_reason=reason,
+                history_type=kind,
+                **{field.attname: getattr(obj, field.attname) for field in history.tracked_fields},
+            )
+            for obj in objs
+        ]
+    )
 
 
 def delete_with_history(objs: Sequence[models.Model], *, user=None, reason: str = "") -> None:

@@ -19,4 +19,3 @@ def unique_ignoring_case(field: str, model_name: str, message: str) -> models.Un
     return models.UniqueConstraint(
         Lower(field), name=f"{model_name}_{field}_unique_ci", violation_error_message=message
     )
-

@@ -36,8 +36,16 @@ from iqf.lib.statements import written_table
 
 #: Tables whose writes no public page shows: sessions, users and sign-in throttling,
 #: second factors, the admin's log, Django's own bookkeeping, and the counter itself.
-UNSHOWN = ("django_session", "auth_", "axes_", "otp_", "django_admin_log", "django_migrations",
-           "django_content_type", "commoncore_contentversion")
+UNSHOWN = (
+    "django_session",
+    "auth_",
+    "axes_",
+    "otp_",
+    "django_admin_log",
+    "django_migrations",
+    "django_content_type",
+    "commoncore_contentversion",
+)
 #: Pages larger than this are rendered each time rather than held in memory.
 LARGEST_PAGE = 1_000_000
 logger = logging.getLogger(__name__)
@@ -59,19 +67,22 @@ class _Increment:
         connection = connections[self.alias]
         try:
             with connection.cursor() as cursor:
-                cursor.execute(
-                    "UPDATE commoncore_contentversion SET version = version + 1 WHERE id = 1")
+                cursor.execute("UPDATE commoncore_contentversion SET version = version + 1 WHERE id = 1")
         except DatabaseError:
             # before migrate has made the counter nothing is cached, so nothing is lost
             if "commoncore_contentversion" in connection.introspection.table_names():
-                logger.warning("Could not move the content version on; cached pages may be "
-                               "stale for up to PAGE_CACHE_SECONDS", exc_info=True)
+                logger.warning(
+                    "Could not move the content version on; cached pages may be "
+                    "stale for up to PAGE_CACHE_SECONDS",
+                    exc_info=True,
+                )
 
 
 def _increment_on_commit(connection) -> None:
     # at most one per transaction; a rolled-back savepoint drops its own, so look again
     if connection.in_atomic_block and any(
-            isinstance(pending[1], _Increment) for pending in connection.run_on_commit):
+        isinstance(pending[1], _Increment) for pending in connection.run_on_commit
+    ):
         return
     transaction.on_commit(_Increment(connection.alias), using=connection.alias)
 
@@ -85,11 +96,9 @@ def move_on(past: int | None = None, alias: str = "default") -> int:
         current = row[0] if row else 0
         value = max(current, past or 0) + 1
         if row:
-            cursor.execute("UPDATE commoncore_contentversion SET version = %s WHERE id = 1",
-                           [value])
+            cursor.execute("UPDATE commoncore_contentversion SET version = %s WHERE id = 1", [value])
         else:
-            cursor.execute("INSERT INTO commoncore_contentversion (id, version) VALUES (1, %s)",
-                           [value])
+            cursor.execute("INSERT INTO commoncore_contentversion (id, version) VALUES (1, %s)", [value])
     return value
 
 
@@ -175,8 +184,12 @@ def cached_page(view):
                 response[name] = value
             return response
         response = view(request, *args, **kwargs)
-        if (response.status_code == 200 and not response.streaming and not response.cookies
-                and len(response.content) <= LARGEST_PAGE):
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and len(response.content) <= LARGEST_PAGE
+        ):
             cache.set(key, (response.content, list(response.items())))
         return response
 

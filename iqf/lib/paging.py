@@ -41,12 +41,14 @@ class CountedPaginator(Paginator):
         return self.known_count
 
 
-def paginate(queryset: QuerySet | Sequence, number: int, per_page: int = PER_PAGE,
-             count: int | None = None) -> Page:
+def paginate(
+    queryset: QuerySet | Sequence, number: int, per_page: int = PER_PAGE, count: int | None = None
+) -> Page:
     """The page of ``per_page`` rows; past the last page is a 404 (an empty first page is
     a page). ``count``, when known, saves counting the rows again."""
-    paginator = (Paginator(queryset, per_page) if count is None
-                 else CountedPaginator(queryset, per_page, count))
+    paginator = (
+        Paginator(queryset, per_page) if count is None else CountedPaginator(queryset, per_page, count)
+    )
     if number > paginator.num_pages:
         raise Http404("There is no such page of results.")
     return paginator.page(number)

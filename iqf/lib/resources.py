@@ -65,8 +65,11 @@ class SpreadsheetResult(Result):
         super().append_error_row(self.spreadsheet_row(number), row, errors)
 
     def row_errors(self):
-        return [(self.spreadsheet_row(number), row.errors)
-                for number, row in enumerate(self.rows, start=1) if row.errors]
+        return [
+            (self.spreadsheet_row(number), row.errors)
+            for number, row in enumerate(self.rows, start=1)
+            if row.errors
+        ]
 
 
 class BundleResource(resources.ModelResource):
@@ -90,8 +93,14 @@ class BundleResource(resources.ModelResource):
         skip_html_diff = True
         clean_model_instances = False
 
-    def __init__(self, *, user=None, change_reason: str = "Bundle import",
-                 lookups: dict[type[models.Model], Lookup] | None = None, **kwargs):
+    def __init__(
+        self,
+        *,
+        user=None,
+        change_reason: str = "Bundle import",
+        lookups: dict[type[models.Model], Lookup] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         #: lookups the sheets of one import share (see ``shared_lookup``)
         self.lookups = {} if lookups is None else lookups
@@ -205,8 +214,9 @@ class BundleResource(resources.ModelResource):
         if invalid:
             raise RowsInvalid(invalid)
         create_with_history(created, user=self.history_user, reason=self.change_reason)
-        update_with_history(updated, self.fields_to_update(), user=self.history_user,
-                            reason=self.change_reason)
+        update_with_history(
+            updated, self.fields_to_update(), user=self.history_user, reason=self.change_reason
+        )
         self.written(data, len(created) + len(updated))
         return len(created), len(updated), unchanged
 
@@ -235,8 +245,10 @@ class BundleResource(resources.ModelResource):
 
     def after_import(self, dataset, result, **kwargs):
         if not (result.has_errors() or result.has_validation_errors()):
-            self.written(dataset, result.totals[RowResult.IMPORT_TYPE_NEW]
-                         + result.totals[RowResult.IMPORT_TYPE_UPDATE])
+            self.written(
+                dataset,
+                result.totals[RowResult.IMPORT_TYPE_NEW] + result.totals[RowResult.IMPORT_TYPE_UPDATE],
+            )
 
     def written(self, data, rows: int) -> None:
         """Once a sheet's ``rows`` are written (by either import): renew the table's
@@ -280,16 +292,17 @@ class BundleResource(resources.ModelResource):
 
     def updatable_fields(self) -> list[models.Field]:
         return [
-            f for f in self._meta.model._meta.concrete_fields
-            if f.name not in self.audit_fields and f.name not in self.derived_fields
+            f
+            for f in self._meta.model._meta.concrete_fields
+            if f.name not in self.audit_fields
+            and f.name not in self.derived_fields
             and f.name != "updated_at"
         ]
 
     def import_instance(self, instance, row, **kwargs):
         self.validate_row(instance, row, kwargs.get("row_number", 0))
 
-    def validate_row(self, instance, row: dict[str, Any], number: int, *,
-                     key: tuple | None = None) -> None:
+    def validate_row(self, instance, row: dict[str, Any], number: int, *, key: tuple | None = None) -> None:
         """Read ``row`` (data row ``number``, counting from 1) into ``instance``, or raise a
         ValidationError mapping column names to messages. Both the admin's import and the
         bundle's come through here. ``key`` is the row's ``row_key`` when the caller
@@ -319,8 +332,11 @@ class BundleResource(resources.ModelResource):
         plain text field's checks are its length alone, made here without the call."""
         if self._to_clean is None:
             excluded = set(self.clean_fields_exclude())
-            self._to_clean = [(f, plain_text_limit(f)) for f in instance._meta.fields
-                              if f.name not in excluded and not f.generated]
+            self._to_clean = [
+                (f, plain_text_limit(f))
+                for f in instance._meta.fields
+                if f.name not in excluded and not f.generated
+            ]
         good = self._clean_values
         errors = {}
         state = instance.__dict__
@@ -347,7 +363,8 @@ class BundleResource(resources.ModelResource):
 
     def clean_fields_exclude(self) -> list[str]:
         return [
-            f.name for f in self._meta.model._meta.concrete_fields
+            f.name
+            for f in self._meta.model._meta.concrete_fields
             if f.is_relation or f.name in {"title_key", "id"}
         ]
 
@@ -367,8 +384,7 @@ class BundleResource(resources.ModelResource):
     def bulk_create(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.create_instances:
             try:
-                create_with_history(self.create_instances, user=self.history_user,
-                                    reason=self.change_reason)
+                create_with_history(self.create_instances, user=self.history_user, reason=self.change_reason)
             except Exception as error:  # reported for the whole sheet; the import rolls back
                 self.handle_import_error(result, error, raise_errors)
             finally:
@@ -377,8 +393,12 @@ class BundleResource(resources.ModelResource):
     def bulk_update(self, using_transactions, dry_run, raise_errors, batch_size=None, result=None):
         if self.update_instances:
             try:
-                update_with_history(self.update_instances, self.fields_to_update(),
-                                    user=self.history_user, reason=self.change_reason)
+                update_with_history(
+                    self.update_instances,
+                    self.fields_to_update(),
+                    user=self.history_user,
+                    reason=self.change_reason,
+                )
             except Exception as error:
                 self.handle_import_error(result, error, raise_errors)
             finally:

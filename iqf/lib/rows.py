@@ -31,12 +31,12 @@ def plain_text_limit(field: models.Field) -> float | None:
     """For a text field whose only check on a text value is its length (a CharField or
     TextField without choices or other validators, which returns the text unchanged),
     the longest text it takes; otherwise None."""
-    if type(field) not in (models.CharField, models.TextField) or field.choices \
-            or not field.editable:
+    if type(field) not in (models.CharField, models.TextField) or field.choices or not field.editable:
         return None
     limit = field.max_length
-    checks = [v for v in field.validators
-              if not (isinstance(v, MaxLengthValidator) and v.limit_value == limit)]
+    checks = [
+        v for v in field.validators if not (isinstance(v, MaxLengthValidator) and v.limit_value == limit)
+    ]
     if checks:
         return None
     return float("inf") if limit is None else limit
@@ -201,8 +201,11 @@ class RowReader:
         if text == "":
             return None
         try:
-            return datetime.date.fromisoformat(text[:10]) if len(text) in (10, 19) else \
-                datetime.date.fromisoformat(text)
+            return (
+                datetime.date.fromisoformat(text[:10])
+                if len(text) in (10, 19)
+                else datetime.date.fromisoformat(text)
+            )
         except ValueError:
             self._fail(column, f"{text!r} is not a date written as YYYY-MM-DD")
             return None
@@ -239,8 +242,7 @@ class RowReader:
 class Lookup:
     """Instances keyed by a case-insensitive name, loaded in one query on first use."""
 
-    def __init__(self, label: str, queryset: Callable[[], Iterable[models.Model]],
-                 key: Callable[[Any], str]):
+    def __init__(self, label: str, queryset: Callable[[], Iterable[models.Model]], key: Callable[[Any], str]):
         self.label = label
         self._queryset = queryset
         self._key = key

@@ -7,8 +7,14 @@ import unicodedata
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _LEVEL_WORDS = re.compile(r"\b(level|lvl|l)\s*(\d|entry|e)\b")
 _NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4",
-    "five": "5", "six": "6", "seven": "7", "eight": "8",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
 }
 
 
@@ -28,7 +34,7 @@ def title_key(title: str, awarding_body: str = "") -> str:
     text = clean_text(title).casefold().replace("&", " and ")
     body = clean_text(awarding_body).casefold()
     if body and text.startswith(body):
-        text = text[len(body):]
+        text = text[len(body) :]
     text = re.sub(r"[^\w\s]", " ", text)
     words = [_NUMBER_WORDS.get(word, word) for word in text.split()]
     text = " ".join(words)

@@ -34,13 +34,16 @@ def csv_text(raw: bytes) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or _looks_like_utf16(raw):
         raise UnreadableFile("the file is UTF-16; save it as CSV UTF-8")
     if raw.startswith(b"PK\x03\x04"):
-        raise UnreadableFile("the file is an XLSX workbook, not CSV; import it as a workbook "
-                             "named .xlsx, or save it as CSV UTF-8")
+        raise UnreadableFile(
+            "the file is an XLSX workbook, not CSV; import it as a workbook "
+            "named .xlsx, or save it as CSV UTF-8"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise UnreadableFile(f"the file is not UTF-8 (byte {error.start + 1}); save it as CSV "
-                             "UTF-8") from None
+        raise UnreadableFile(
+            f"the file is not UTF-8 (byte {error.start + 1}); save it as CSV UTF-8"
+        ) from None
     if "\x00" in text:
         raise UnreadableFile("the file contains NUL characters")
     # A cell cannot be longer than the file; the module's default limit (128 kB) would
@@ -64,18 +67,25 @@ def check_workbook(source) -> None:
     for info in parts:
         name = PurePosixPath(info.filename.replace("\\", "/"))
         if name.is_absolute() or ".." in name.parts:
-            raise UnreadableFile(f"the workbook holds a part named {info.filename!r}, outside the "
-                                 "workbook; it cannot be read")
+            raise UnreadableFile(
+                f"the workbook holds a part named {info.filename!r}, outside the workbook; it cannot be read"
+            )
         if name.name.lower() == "vbaproject.bin":
-            raise UnreadableFile("the workbook contains macros; save it as an Excel Workbook "
-                                 "(.xlsx) without macros")
+            raise UnreadableFile(
+                "the workbook contains macros; save it as an Excel Workbook (.xlsx) without macros"
+            )
 
 
 def xlsx_cell(cell) -> Any:
     """A workbook cell's value; a whole number shown zero-padded (format 00000) is the
     code the spreadsheet shows, as text."""
     value = cell.value
-    if isinstance(value, int | float) and not isinstance(value, bool) and float(value).is_integer() \
-            and value >= 0 and _ZERO_PADDED.fullmatch(getattr(cell, "number_format", "") or ""):
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and value >= 0
+        and _ZERO_PADDED.fullmatch(getattr(cell, "number_format", "") or "")
+    ):
         return str(int(value)).zfill(len(cell.number_format))
     return value

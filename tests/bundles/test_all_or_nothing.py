@@ -30,8 +30,6 @@ from tests.support.factories import QualificationFactory
 pytestmark = pytest.mark.django_db
 
 
-
-
 # -- all or nothing ------------------------------------------------------------------
 
 
@@ -70,8 +68,6 @@ def test_import_command_fails_and_prints_the_error(tmp_path, bundle_users):
 
     assert "sheet attributes: row 7, column area:" in err.getvalue()
     assert not Qualification.objects.exists()
-
-
 
 
 def two_hundred_good_rows_and_a_bad_level_at_data_row_150() -> Rows:
@@ -113,9 +109,7 @@ def test_row_numbers_count_blank_rows_as_a_spreadsheet_does(tmp_path):
 
 def test_reimport_with_a_changed_title_updates_it_and_keeps_history(tmp_path):
     first = write_bundle(tmp_path / "a", {"qualifications": [["ref", "title"], ["Q1", "Play"]]})
-    second = write_bundle(
-        tmp_path / "b", {"qualifications": [["ref", "title"], ["Q1", "Playwork"]]}
-    )
+    second = write_bundle(tmp_path / "b", {"qualifications": [["ref", "title"], ["Q1", "Playwork"]]})
     bundle_import(path=first)
 
     summaries = by_sheet(bundle_import(path=second))
@@ -127,8 +121,9 @@ def test_reimport_with_a_changed_title_updates_it_and_keeps_history(tmp_path):
 
 
 def test_reimport_with_a_column_left_out_keeps_that_column(tmp_path):
-    first = write_bundle(tmp_path / "a", {"qualifications": [["ref", "title", "notes"],
-                                                             ["Q1", "Play", "Keep me"]]})
+    first = write_bundle(
+        tmp_path / "a", {"qualifications": [["ref", "title", "notes"], ["Q1", "Play", "Keep me"]]}
+    )
     second = write_bundle(tmp_path / "b", {"qualifications": [["ref", "title"], ["Q1", "Play"]]})
     bundle_import(path=first)
 
@@ -147,9 +142,15 @@ def test_title_longer_than_the_database_holds_is_refused(tmp_path):
 
 
 def test_source_url_that_is_not_a_web_address_is_refused(tmp_path):
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "source_url"], ["Q1", "Play", "javascript:alert(1)"],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "source_url"],
+                ["Q1", "Play", "javascript:alert(1)"],
+            ]
+        },
+    )
 
     message = import_error(path)
 
@@ -158,24 +159,33 @@ def test_source_url_that_is_not_a_web_address_is_refused(tmp_path):
 
 
 def test_qualification_superseded_by_itself_is_refused(tmp_path):
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "status", "superseded_by"], ["Q1", "Play", "superseded", "q1"],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "status", "superseded_by"],
+                ["Q1", "Play", "superseded", "q1"],
+            ]
+        },
+    )
 
     message = import_error(path)
 
-    assert "sheet qualifications: row 2, column superseded_by: names the qualification itself" in (
-        message
-    )
+    assert "sheet qualifications: row 2, column superseded_by: names the qualification itself" in (message)
 
 
 def test_qualifications_superseding_each_other_are_refused(tmp_path):
     # Q-A is superseded by Q-B and Q-B by Q-A: neither leads to a current qualification.
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "status", "superseded_by"],
-        ["Q-A", "Play", "superseded", "Q-B"],
-        ["Q-B", "Playwork", "superseded", "Q-A"],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "status", "superseded_by"],
+                ["Q-A", "Play", "superseded", "Q-B"],
+                ["Q-B", "Playwork", "superseded", "Q-A"],
+            ]
+        },
+    )
 
     with pytest.raises(BundleError):
         bundle_import(path=path)
@@ -196,7 +206,6 @@ def test_imported_qualification_is_found_by_the_duplicate_check(full_bundle_path
 # -- references ----------------------------------------------------------------------
 
 
-
 CLUSTER_AND_ROLE = {
     "clusters": [["scheme", "cluster"], ["S", "Early Years"]],
     "roles": [["role"], ["Childminder"]],
@@ -208,50 +217,81 @@ ROLE_QUALIFICATION = ["role", "qualification_ref", "key"]
 UNKNOWN: dict[str, tuple[Bundle, str, str, str]] = {
     "qualification type": (
         {"qualifications": [["ref", "title", "type"], ["Q1", "Play", "Unicorn diploma"]]},
-        "qualifications", "type", "Unicorn diploma",
+        "qualifications",
+        "type",
+        "Unicorn diploma",
     ),
     "awarding body": (
         {"qualifications": [["ref", "title", "awarding_body"], ["Q1", "Play", "Nobody"]]},
-        "qualifications", "awarding_body", "Nobody",
+        "qualifications",
+        "awarding_body",
+        "Nobody",
     ),
     "cluster": (
         {**CLUSTER_AND_ROLE, "role_clusters": [ROLE_CLUSTER, ["S", "Late Years", "Childminder"]]},
-        "role_clusters", "cluster", "Late Years",
+        "role_clusters",
+        "cluster",
+        "Late Years",
     ),
     "cluster scheme": (
-        {**CLUSTER_AND_ROLE,
-         "role_clusters": [ROLE_CLUSTER, ["Nope", "Early Years", "Childminder"]]},
-        "role_clusters", "cluster", "Nope",
+        {**CLUSTER_AND_ROLE, "role_clusters": [ROLE_CLUSTER, ["Nope", "Early Years", "Childminder"]]},
+        "role_clusters",
+        "cluster",
+        "Nope",
     ),
     "role": (
-        {"qualifications": BASE_QUALIFICATION,
-         "role_qualifications": [ROLE_QUALIFICATION, ["Astronaut", "Q1", "yes"]]},
-        "role_qualifications", "role", "Astronaut",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "role_qualifications": [ROLE_QUALIFICATION, ["Astronaut", "Q1", "yes"]],
+        },
+        "role_qualifications",
+        "role",
+        "Astronaut",
     ),
     "qualification ref": (
-        {"roles": [["role"], ["Childminder"]],
-         "role_qualifications": [ROLE_QUALIFICATION, ["Childminder", "Q-NOPE", "yes"]]},
-        "role_qualifications", "qualification_ref", "Q-NOPE",
+        {
+            "roles": [["role"], ["Childminder"]],
+            "role_qualifications": [ROLE_QUALIFICATION, ["Childminder", "Q-NOPE", "yes"]],
+        },
+        "role_qualifications",
+        "qualification_ref",
+        "Q-NOPE",
     ),
     "module ref": (
-        {"qualifications": BASE_QUALIFICATION,
-         "qualification_modules": [["qualification_ref", "module_ref"], ["Q1", "U-NOPE"]]},
-        "qualification_modules", "module_ref", "U-NOPE",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "qualification_modules": [["qualification_ref", "module_ref"], ["Q1", "U-NOPE"]],
+        },
+        "qualification_modules",
+        "module_ref",
+        "U-NOPE",
     ),
     "provider": (
-        {"qualifications": BASE_QUALIFICATION,
-         "offerings": [["provider", "qualification_ref", "mode"], ["Nowhere", "Q1", ""]]},
-        "offerings", "provider", "Nowhere",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "offerings": [["provider", "qualification_ref", "mode"], ["Nowhere", "Q1", ""]],
+        },
+        "offerings",
+        "provider",
+        "Nowhere",
     ),
     "region": (
         {"providers": [["name", "region"], ["Leeds College", "Atlantis"]]},
-        "providers", "region", "Atlantis",
+        "providers",
+        "region",
+        "Atlantis",
     ),
     "username": (
-        {"qualifications": BASE_QUALIFICATION,
-         "mapping_reviews": [["qualification_ref", "framework", "status", "mapped_by"],
-                             ["Q1", "", "draft", "ghost"]]},
-        "mapping_reviews", "mapped_by", "ghost",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "mapping_reviews": [
+                ["qualification_ref", "framework", "status", "mapped_by"],
+                ["Q1", "", "draft", "ghost"],
+            ],
+        },
+        "mapping_reviews",
+        "mapped_by",
+        "ghost",
     ),
 }
 
@@ -280,31 +320,37 @@ def test_unknown_reference_writes_nothing(tmp_path, case):
 
 
 def test_row_may_refer_to_a_type_and_body_defined_earlier_in_the_bundle(tmp_path):
-    path = write_bundle(tmp_path / "bundle", {
-        "qualification_types": [["name"], ["Forest School award"]],
-        "awarding_bodies": [["name"], ["Open College Network"]],
-        "qualifications": [
-            ["ref", "title", "type", "awarding_body"],
-            ["Q1", "Forest School Leader", "Forest School award", "Open College Network"],
-        ],
-    })
+    path = write_bundle(
+        tmp_path / "bundle",
+        {
+            "qualification_types": [["name"], ["Forest School award"]],
+            "awarding_bodies": [["name"], ["Open College Network"]],
+            "qualifications": [
+                ["ref", "title", "type", "awarding_body"],
+                ["Q1", "Forest School Leader", "Forest School award", "Open College Network"],
+            ],
+        },
+    )
 
     bundle_import(path=path)
 
-    qualification = Qualification.objects.select_related(
-        "qualification_type", "awarding_body"
-    ).get(ref="Q1")
+    qualification = Qualification.objects.select_related("qualification_type", "awarding_body").get(ref="Q1")
     assert qualification.qualification_type.name == "Forest School award"
     assert qualification.awarding_body.name == "Open College Network"
 
 
 def test_row_may_refer_to_what_already_exists_in_the_database(tmp_path):
     QualificationFactory(ref="Q-EXISTING")
-    path = write_bundle(tmp_path / "bundle", {
-        "roles": [["role"], ["Childminder"]],
-        "role_qualifications": [["role", "qualification_ref", "key"],
-                                ["Childminder", "q-existing", "yes"]],
-    })
+    path = write_bundle(
+        tmp_path / "bundle",
+        {
+            "roles": [["role"], ["Childminder"]],
+            "role_qualifications": [
+                ["role", "qualification_ref", "key"],
+                ["Childminder", "q-existing", "yes"],
+            ],
+        },
+    )
 
     bundle_import(path=path)
 
@@ -315,10 +361,15 @@ def test_row_may_refer_to_what_already_exists_in_the_database(tmp_path):
 
 
 def test_superseded_by_a_ref_defined_nowhere_is_an_error(tmp_path):
-    path = write_bundle(tmp_path / "bundle", {
-        "qualifications": [["ref", "title", "status", "superseded_by"],
-                           ["Q1", "Old award", "superseded", "Q-GHOST"]],
-    })
+    path = write_bundle(
+        tmp_path / "bundle",
+        {
+            "qualifications": [
+                ["ref", "title", "status", "superseded_by"],
+                ["Q1", "Old award", "superseded", "Q-GHOST"],
+            ],
+        },
+    )
 
     message = import_error(path)
 

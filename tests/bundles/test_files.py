@@ -1,7 +1,6 @@
 """Bundle import and export (DESIGN §5): round trips, all-or-nothing, references,
 the published-judgements rule, formula safety, file hygiene, speed and setup_demo."""
 
-
 import pytest
 
 from bundles.services import bundle_import
@@ -19,8 +18,6 @@ from tests.support.bundles import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
 
 
 # -- file hygiene --------------------------------------------------------------------
@@ -46,8 +43,9 @@ def test_cp1252_csv_is_refused_asking_for_utf8(tmp_path):
 
 
 def test_unknown_column_is_an_error_naming_row_1(tmp_path):
-    path = write_bundle(tmp_path / "b", {"qualifications": [["ref", "title", "colour"],
-                                                            ["Q1", "Play", "red"]]})
+    path = write_bundle(
+        tmp_path / "b", {"qualifications": [["ref", "title", "colour"], ["Q1", "Play", "red"]]}
+    )
 
     message = import_error(path)
 
@@ -55,8 +53,9 @@ def test_unknown_column_is_an_error_naming_row_1(tmp_path):
 
 
 def test_duplicate_column_is_an_error_naming_row_1(tmp_path):
-    path = write_bundle(tmp_path / "b", {"qualifications": [["ref", "title", "title"],
-                                                            ["Q1", "Play", "Play"]]})
+    path = write_bundle(
+        tmp_path / "b", {"qualifications": [["ref", "title", "title"], ["Q1", "Play", "Play"]]}
+    )
 
     message = import_error(path)
 
@@ -81,23 +80,35 @@ def test_blank_trailing_rows_are_ignored(tmp_path):
 
 
 def test_leading_and_trailing_spaces_are_trimmed(tmp_path):
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "level"], ["  Q1  ", "  Diploma in Play ", " 3 "],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "level"],
+                ["  Q1  ", "  Diploma in Play ", " 3 "],
+            ]
+        },
+    )
 
     bundle_import(path=path)
 
     qualification = Qualification.objects.get()
-    assert (qualification.ref, qualification.title, qualification.level) == (
-        "Q1", "Diploma in Play", 3
-    )
+    assert (qualification.ref, qualification.title, qualification.level) == ("Q1", "Diploma in Play", 3)
 
 
 def test_same_key_twice_in_a_sheet_is_an_error_naming_both_rows(tmp_path):
     # spreadsheet rows: 1 header, 2 Q1, 3 Q2, 4 q1 (the same key ignoring case)
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title"], ["Q1", "Play"], ["Q2", "Care"], ["q1", "Play again"],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title"],
+                ["Q1", "Play"],
+                ["Q2", "Care"],
+                ["q1", "Play again"],
+            ]
+        },
+    )
 
     message = import_error(path)
 
@@ -108,9 +119,15 @@ def test_same_key_twice_in_a_sheet_is_an_error_naming_both_rows(tmp_path):
 
 @pytest.mark.parametrize("value", ["1,234.5", "1e999", "NaN", "-5", "12.5"])
 def test_bad_learning_hours_are_refused(tmp_path, value):
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "learning_hours"], ["Q1", "Play", value],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "learning_hours"],
+                ["Q1", "Play", value],
+            ]
+        },
+    )
 
     message = import_error(path)
 
@@ -120,12 +137,17 @@ def test_bad_learning_hours_are_refused(tmp_path, value):
 
 @pytest.mark.parametrize("value", ["1,234.5", "1e999", "NaN", "-5", "Infinity"])
 def test_bad_cost_is_refused(tmp_path, value):
-    path = write_bundle(tmp_path / "b", {
-        "qualifications": BASE_QUALIFICATION,
-        "providers": [["name"], ["Leeds College"]],
-        "offerings": [["provider", "qualification_ref", "mode", "cost"],
-                      ["Leeds College", "Q1", "", value]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "providers": [["name"], ["Leeds College"]],
+            "offerings": [
+                ["provider", "qualification_ref", "mode", "cost"],
+                ["Leeds College", "Q1", "", value],
+            ],
+        },
+    )
 
     message = import_error(path)
 
@@ -134,12 +156,17 @@ def test_bad_cost_is_refused(tmp_path, value):
 
 
 def test_cost_in_pounds_is_stored(tmp_path):
-    path = write_bundle(tmp_path / "b", {
-        "qualifications": BASE_QUALIFICATION,
-        "providers": [["name"], ["Leeds College"]],
-        "offerings": [["provider", "qualification_ref", "mode", "cost"],
-                      ["Leeds College", "Q1", "", "£1234.50"]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "providers": [["name"], ["Leeds College"]],
+            "offerings": [
+                ["provider", "qualification_ref", "mode", "cost"],
+                ["Leeds College", "Q1", "", "£1234.50"],
+            ],
+        },
+    )
 
     bundle_import(path=path)
 
@@ -148,9 +175,15 @@ def test_cost_in_pounds_is_stored(tmp_path):
 
 @pytest.mark.parametrize("value", ["0", "9", "III", "Level 3"])
 def test_bad_level_is_refused(tmp_path, value):
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "level"], ["Q1", "Play", value],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "level"],
+                ["Q1", "Play", value],
+            ]
+        },
+    )
 
     message = import_error(path)
 
@@ -160,9 +193,15 @@ def test_bad_level_is_refused(tmp_path, value):
 
 @pytest.mark.parametrize("value, level", [("E", 0), ("e", 0), ("1", 1), ("8", 8), ("", None)])
 def test_good_levels_are_stored(tmp_path, value, level):
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "level"], ["Q1", "Play", value],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "level"],
+                ["Q1", "Play", value],
+            ]
+        },
+    )
 
     bundle_import(path=path)
 
@@ -188,12 +227,14 @@ def test_unknown_sheet_file_is_an_error(tmp_path):
 
 
 def test_bad_yes_no_is_refused(tmp_path):
-    path = write_bundle(tmp_path / "b", {
-        "qualifications": BASE_QUALIFICATION,
-        "roles": [["role"], ["Childminder"]],
-        "role_qualifications": [["role", "qualification_ref", "key"],
-                                ["Childminder", "Q1", "maybe"]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": BASE_QUALIFICATION,
+            "roles": [["role"], ["Childminder"]],
+            "role_qualifications": [["role", "qualification_ref", "key"], ["Childminder", "Q1", "maybe"]],
+        },
+    )
 
     message = import_error(path)
 
@@ -201,26 +242,34 @@ def test_bad_yes_no_is_refused(tmp_path):
 
 
 def test_prerequisite_naming_both_a_qualification_and_a_module_is_refused(tmp_path):
-    path = write_bundle(tmp_path / "b", {
-        "qualifications": [["ref", "title"], ["Q1", "Play"], ["Q2", "Care"]],
-        "modules": [["ref", "title"], ["U1", "Unit"]],
-        "prerequisites": [["qualification_ref", "required_qualification_ref",
-                           "required_module_ref"], ["Q1", "Q2", "U1"]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [["ref", "title"], ["Q1", "Play"], ["Q2", "Care"]],
+            "modules": [["ref", "title"], ["U1", "Unit"]],
+            "prerequisites": [
+                ["qualification_ref", "required_qualification_ref", "required_module_ref"],
+                ["Q1", "Q2", "U1"],
+            ],
+        },
+    )
 
     message = import_error(path)
 
-    assert "sheet prerequisites: row 2, column required_qualification_ref: fill exactly one" in (
-        message
-    )
+    assert "sheet prerequisites: row 2, column required_qualification_ref: fill exactly one" in (message)
 
 
 def test_prerequisite_requiring_its_own_qualification_is_refused(tmp_path):
-    path = write_bundle(tmp_path / "b", {
-        "qualifications": [["ref", "title"], ["Q1", "Play"]],
-        "prerequisites": [["qualification_ref", "required_qualification_ref",
-                           "required_module_ref"], ["Q1", "Q1", ""]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [["ref", "title"], ["Q1", "Play"]],
+            "prerequisites": [
+                ["qualification_ref", "required_qualification_ref", "required_module_ref"],
+                ["Q1", "Q1", ""],
+            ],
+        },
+    )
 
     message = import_error(path)
 

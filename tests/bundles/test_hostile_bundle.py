@@ -78,8 +78,7 @@ def refused(path: Path) -> str:
 
 def xlsx_with_parts(parts: dict[str, bytes | str]) -> bytes:
     """A real workbook with some of its parts replaced or added."""
-    base = zipfile.ZipFile(io.BytesIO(workbook_bytes({"qualifications": [["ref", "title"],
-                                                                        ["Q1", "Play"]]})))
+    base = zipfile.ZipFile(io.BytesIO(workbook_bytes({"qualifications": [["ref", "title"], ["Q1", "Play"]]})))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for info in base.infolist():
@@ -218,8 +217,10 @@ def test_semicolon_separated_file_is_refused_saying_so(tmp_path):
 
     message = refused(folder_with(tmp_path, "qualifications", data))
 
-    assert message == ("sheet qualifications: row 1: the columns are separated by semicolons; "
-                       "save the file as CSV UTF-8, whose columns are separated by commas")
+    assert message == (
+        "sheet qualifications: row 1: the columns are separated by semicolons; "
+        "save the file as CSV UTF-8, whose columns are separated by commas"
+    )
 
 
 def test_cell_of_200000_characters_in_a_short_column_is_refused_naming_it(tmp_path):
@@ -227,8 +228,7 @@ def test_cell_of_200000_characters_in_a_short_column_is_refused_naming_it(tmp_pa
 
     message = refused(folder_with(tmp_path, "qualifications", data))
 
-    assert "sheet qualifications: row 2, column title: is 200000 characters long; at most 255" \
-        in message
+    assert "sheet qualifications: row 2, column title: is 200000 characters long; at most 255" in message
 
 
 def test_cell_of_200000_characters_in_the_notes_is_stored_whole(tmp_path):
@@ -329,12 +329,15 @@ def test_links_to_archived_records_are_kept_and_never_make_new_ones(tmp_path):
     QualificationFactory(ref="Q1", status=Qualification.Status.WITHDRAWN)
     folder = tmp_path / "bundle"
     folder.mkdir()
-    (folder / "qualifications.csv").write_bytes(csv_bytes([
-        ["ref", "title", "awarding_body", "status"], ["Q2", "Care", "old body", "current"]]))
-    (folder / "qualification_modules.csv").write_bytes(csv_bytes([
-        ["qualification_ref", "module_ref", "mandatory"], ["Q1", "m1", "yes"]]))
-    (folder / "role_qualifications.csv").write_bytes(csv_bytes([
-        ["role", "qualification_ref", "key"], ["PLAY WORKER", "Q1", "yes"]]))
+    (folder / "qualifications.csv").write_bytes(
+        csv_bytes([["ref", "title", "awarding_body", "status"], ["Q2", "Care", "old body", "current"]])
+    )
+    (folder / "qualification_modules.csv").write_bytes(
+        csv_bytes([["qualification_ref", "module_ref", "mandatory"], ["Q1", "m1", "yes"]])
+    )
+    (folder / "role_qualifications.csv").write_bytes(
+        csv_bytes([["role", "qualification_ref", "key"], ["PLAY WORKER", "Q1", "yes"]])
+    )
 
     bundle_import(path=folder)
 
@@ -350,14 +353,15 @@ def test_links_to_archived_records_are_kept_and_never_make_new_ones(tmp_path):
 
 
 def test_ten_thousand_rows_with_one_bad_row_write_nothing_and_name_it(tmp_path):
-    rows = [["ref", "title", "level"]] + [[f"Q{n:05d}", f"Certificate {n}", "2"]
-                                          for n in range(1, 10_001)]
+    rows = [["ref", "title", "level"]] + [[f"Q{n:05d}", f"Certificate {n}", "2"] for n in range(1, 10_001)]
     rows[7_777][2] = "nine"  # data row 7,777: spreadsheet row 7,778
 
     message = refused(folder_with(tmp_path, "qualifications", csv_bytes(rows)))
 
-    assert message == ("sheet qualifications: row 7778, column level: 'nine' is not a level: "
-                       "use E, 1 to 8, or leave it empty")
+    assert message == (
+        "sheet qualifications: row 7778, column level: 'nine' is not a level: "
+        "use E, 1 to 8, or leave it empty"
+    )
 
 
 def test_a_million_trailing_blank_rows_are_skipped_quickly_in_little_memory(tmp_path):
@@ -389,12 +393,17 @@ def test_command_refuses_a_bad_file_with_the_message_and_no_traceback(tmp_path):
     stderr = io.StringIO()
 
     with pytest.raises(CommandError) as caught:
-        call_command("import_bundle", str(folder_with(tmp_path, "qualifications", data)),
-                     stdout=io.StringIO(), stderr=stderr)
+        call_command(
+            "import_bundle",
+            str(folder_with(tmp_path, "qualifications", data)),
+            stdout=io.StringIO(),
+            stderr=stderr,
+        )
 
     assert str(caught.value) == "Import refused: nothing was written."
-    assert stderr.getvalue() == ("sheet qualifications: the file is not UTF-8 (byte 18); save it "
-                                 "as CSV UTF-8\n")
+    assert stderr.getvalue() == (
+        "sheet qualifications: the file is not UTF-8 (byte 18); save it as CSV UTF-8\n"
+    )
     assert changed_tables(before) == []
 
 
@@ -405,8 +414,10 @@ def test_decompression_bomb_is_refused_from_the_zip_directory_quickly(tmp_path):
     # 1 GB of spaces inside a sheet compresses to about 1 MB
     out = io.BytesIO()
     chunk = b" " * (16 * 1024 * 1024)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive, \
-            archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
+    ):
         for _ in range(64):
             part.write(chunk)
     path = write_file(tmp_path, "bomb.xlsx", out.getvalue())
@@ -433,9 +444,9 @@ def test_workbook_whose_directory_understates_a_part_is_refused(tmp_path):
         archive.writestr("[Content_Types].xml", b" " * 5_000_000)
     data = bytearray(out.getvalue())
     directory = data.rfind(b"PK\x01\x02")
-    data[directory + 24:directory + 28] = (100).to_bytes(4, "little")
+    data[directory + 24 : directory + 28] = (100).to_bytes(4, "little")
     header = data.find(b"PK\x03\x04")
-    data[header + 22:header + 26] = (100).to_bytes(4, "little")
+    data[header + 22 : header + 26] = (100).to_bytes(4, "little")
 
     message = refused(write_file(tmp_path, "liar.xlsx", bytes(data)))
 
@@ -456,8 +467,7 @@ def worksheet_xml(cell: str, doctype: str = "") -> str:
 
 def test_billion_laughs_is_refused_at_once(tmp_path):
     entities = '<!ENTITY lol "lol">' + "".join(
-        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">'
-        for i in range(1, 10)
+        f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)
     )
     sheet = worksheet_xml("&lol9;", f"<!DOCTYPE worksheet [{entities}]>")
     path = write_file(tmp_path, "laughs.xlsx", xlsx_with_parts({"xl/worksheets/sheet1.xml": sheet}))
@@ -496,17 +506,23 @@ def test_zip_slip_entry_name_is_refused_and_nothing_is_written_outside(tmp_path)
 
     message = refused(path)
 
-    assert message == ("slip.xlsx: the workbook holds a part named '../../slipped.txt', outside "
-                       "the workbook; it cannot be read")
+    assert message == (
+        "slip.xlsx: the workbook holds a part named '../../slipped.txt', outside "
+        "the workbook; it cannot be read"
+    )
     assert not (tmp_path.parent / "slipped.txt").exists()
     assert not (Path.cwd().parent / "slipped.txt").exists()
 
 
-@pytest.mark.parametrize("content", [
-    b"ref,title\r\nQ1,Play\r\n",
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00",
-    b"",
-], ids=["csv-named-xlsx", "png-named-xlsx", "empty-named-xlsx"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"ref,title\r\nQ1,Play\r\n",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00",
+        b"",
+    ],
+    ids=["csv-named-xlsx", "png-named-xlsx", "empty-named-xlsx"],
+)
 def test_file_that_is_not_a_workbook_named_xlsx_is_refused(tmp_path, content):
     message = refused(write_file(tmp_path, "qualifications.xlsx", content))
 
@@ -518,8 +534,10 @@ def test_workbook_named_csv_is_refused_saying_what_it_is(tmp_path):
 
     message = refused(folder_with(tmp_path, "qualifications", data))
 
-    assert message == ("sheet qualifications: the file is an XLSX workbook, not CSV; import it "
-                       "as a workbook named .xlsx, or save it as CSV UTF-8")
+    assert message == (
+        "sheet qualifications: the file is an XLSX workbook, not CSV; import it "
+        "as a workbook named .xlsx, or save it as CSV UTF-8"
+    )
 
 
 def test_workbook_with_macros_is_refused(tmp_path):
@@ -527,8 +545,9 @@ def test_workbook_with_macros_is_refused(tmp_path):
 
     message = refused(write_file(tmp_path, "bundle.xlsx", data))
 
-    assert message == ("bundle.xlsx: the workbook contains macros; save it as an Excel Workbook "
-                       "(.xlsx) without macros")
+    assert message == (
+        "bundle.xlsx: the workbook contains macros; save it as an Excel Workbook (.xlsx) without macros"
+    )
 
 
 def test_macro_enabled_workbook_is_refused_by_its_extension(tmp_path):
@@ -536,15 +555,19 @@ def test_macro_enabled_workbook_is_refused_by_its_extension(tmp_path):
 
     message = refused(write_file(tmp_path, "bundle.xlsm", data))
 
-    assert message == ("bundle.xlsm: a workbook that can carry macros is never imported; save "
-                       "it as an Excel Workbook (.xlsx) without macros")
+    assert message == (
+        "bundle.xlsm: a workbook that can carry macros is never imported; save "
+        "it as an Excel Workbook (.xlsx) without macros"
+    )
 
 
 def test_data_on_a_sheet_that_is_not_a_bundle_sheet_is_refused(tmp_path):
-    data = workbook_bytes({
-        "qualifications": [["ref", "title"], ["Q1", "Play"]],
-        "Sheet2": [["ref", "title"], ["Q2", "Care"]],
-    })
+    data = workbook_bytes(
+        {
+            "qualifications": [["ref", "title"], ["Q1", "Play"]],
+            "Sheet2": [["ref", "title"], ["Q2", "Care"]],
+        }
+    )
 
     message = refused(write_file(tmp_path, "bundle.xlsx", data))
 
@@ -585,17 +608,21 @@ def test_leading_zero_codes_in_csv_are_kept(tmp_path):
 
 def test_workbook_with_a_million_trailing_blank_rows_is_read_quickly(tmp_path):
     # a sheet whose last formatted row is row 1,048,576 but holds two rows of data
-    data = xlsx_with_parts({"xl/worksheets/sheet1.xml": (
-        '<?xml version="1.0" encoding="UTF-8"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-        '<dimension ref="A1:B1048576"/><sheetData>'
-        '<row r="1"><c r="A1" t="inlineStr"><is><t>ref</t></is></c>'
-        '<c r="B1" t="inlineStr"><is><t>title</t></is></c></row>'
-        '<row r="2"><c r="A2" t="inlineStr"><is><t>Q1</t></is></c>'
-        '<c r="B2" t="inlineStr"><is><t>Play</t></is></c></row>'
-        '<row r="1048576"><c r="B1048576" s="0"/></row>'
-        "</sheetData></worksheet>"
-    )})
+    data = xlsx_with_parts(
+        {
+            "xl/worksheets/sheet1.xml": (
+                '<?xml version="1.0" encoding="UTF-8"?>'
+                '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                '<dimension ref="A1:B1048576"/><sheetData>'
+                '<row r="1"><c r="A1" t="inlineStr"><is><t>ref</t></is></c>'
+                '<c r="B1" t="inlineStr"><is><t>title</t></is></c></row>'
+                '<row r="2"><c r="A2" t="inlineStr"><is><t>Q1</t></is></c>'
+                '<c r="B2" t="inlineStr"><is><t>Play</t></is></c></row>'
+                '<row r="1048576"><c r="B1048576" s="0"/></row>'
+                "</sheetData></worksheet>"
+            )
+        }
+    )
     path = write_file(tmp_path, "bundle.xlsx", data)
 
     started = time.perf_counter()

@@ -41,22 +41,21 @@ from tests.support.factories import QualificationFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-
-
 # -- speed ---------------------------------------------------------------------------
 
 
 def test_import_of_ten_thousand_rows_completes(tmp_path):
     qualifications, modules_per_qualification = 2000, 3
     bundle = {
-        "qualifications": [["ref", "title", "level", "learning_hours"]] + [
+        "qualifications": [["ref", "title", "level", "learning_hours"]]
+        + [
             [f"Q{n:05d}", f"Certificate in practice {n}", str(n % 8 + 1), "120"]
             for n in range(qualifications)
         ],
-        "modules": [["ref", "title", "level"]] + [
-            [f"U{n:05d}", f"Unit of practice {n}", str(n % 8 + 1)] for n in range(2000)
-        ],
-        "qualification_modules": [["qualification_ref", "module_ref", "mandatory"]] + [
+        "modules": [["ref", "title", "level"]]
+        + [[f"U{n:05d}", f"Unit of practice {n}", str(n % 8 + 1)] for n in range(2000)],
+        "qualification_modules": [["qualification_ref", "module_ref", "mandatory"]]
+        + [
             [f"Q{q:05d}", f"U{(q + k) % 2000:05d}", "yes" if k == 0 else "no"]
             for q in range(qualifications)
             for k in range(modules_per_qualification)
@@ -119,8 +118,10 @@ def test_an_import_that_writes_is_logged_with_its_author_and_counts(full_bundle_
 
     log = BundleImport.objects.get()
     assert (log.name, log.imported_by, log.demonstration) == ("bundle", author, False)
-    assert log.created == sum(s.created for s in summaries) == sum(
-        data_rows(full_bundle(), sheet) for sheet in full_bundle()
+    assert (
+        log.created
+        == sum(s.created for s in summaries)
+        == sum(data_rows(full_bundle(), sheet) for sheet in full_bundle())
     )
 
 
@@ -128,8 +129,7 @@ def test_a_dry_run_or_a_refused_import_is_not_logged(full_bundle_path, tmp_path)
     from bundles.models import BundleImport
 
     bundle_import(path=full_bundle_path, dry_run=True)
-    bad = write_bundle(tmp_path / "bad", {"roles": [["role", "level", "description"],
-                                                    ["A role", "9", ""]]})
+    bad = write_bundle(tmp_path / "bad", {"roles": [["role", "level", "description"], ["A role", "9", ""]]})
     with pytest.raises(BundleError):
         bundle_import(path=bad)
     assert not BundleImport.objects.exists()
@@ -157,14 +157,14 @@ def test_bulk_export_writes_the_cells_the_resources_own_export_gives(full_bundle
 
 def simple_history_create(objs, *, user=None, reason=""):
     if objs:
-        bulk_create_with_history(list(objs), type(objs[0]), default_user=user,
-                                 default_change_reason=reason)
+        bulk_create_with_history(list(objs), type(objs[0]), default_user=user, default_change_reason=reason)
 
 
 def simple_history_update(objs, fields, *, user=None, reason=""):
     if objs:
-        bulk_update_with_history(list(objs), type(objs[0]), list(fields), default_user=user,
-                                 default_change_reason=reason)
+        bulk_update_with_history(
+            list(objs), type(objs[0]), list(fields), default_user=user, default_change_reason=reason
+        )
 
 
 def import_row_by_row(path: Path) -> None:
@@ -198,12 +198,20 @@ def database_state(tmp_path: Path, name: str) -> dict:
 
     out = tmp_path / name
     bundle_export(path=out)
-    state: dict = {sheet: sorted(map(tuple, map(dict.items, read_csv_sheet(out, sheet))))
-                   for sheet in SHEET_NAMES}
-    state["coverage"] = sorted(QualificationCoverage.objects.values_list(
-        "qualification__ref", "area__framework__name", "area__number", "whole_possible",
-        "whole_guaranteed", "elements_possible", "elements_guaranteed",
-    ))
+    state: dict = {
+        sheet: sorted(map(tuple, map(dict.items, read_csv_sheet(out, sheet)))) for sheet in SHEET_NAMES
+    }
+    state["coverage"] = sorted(
+        QualificationCoverage.objects.values_list(
+            "qualification__ref",
+            "area__framework__name",
+            "area__number",
+            "whole_possible",
+            "whole_guaranteed",
+            "elements_possible",
+            "elements_guaranteed",
+        )
+    )
     state["history"] = {
         model._meta.label: sorted(model.objects.values_list("history_type", "history_change_reason"))
         for app in ("qualifications", "roles", "commoncore")
@@ -227,9 +235,7 @@ def changed_full_bundle() -> Bundle:
 
 
 @pytest.mark.parametrize("second", [None, changed_full_bundle], ids=["create", "update"])
-def test_set_based_import_gives_the_state_the_row_by_row_import_gives(
-    tmp_path, bundle_users, second
-):
+def test_set_based_import_gives_the_state_the_row_by_row_import_gives(tmp_path, bundle_users, second):
     first_path = write_bundle(tmp_path / "bundle", full_bundle())
     paths = [first_path] + ([write_bundle(tmp_path / "second", second())] if second else [])
     with pytest.raises(_Undo), transaction.atomic():
@@ -255,15 +261,27 @@ def test_a_new_rows_instance_holds_what_the_model_itself_gives(sheet):
 
     assert type(made) is model
     assert {k: v for k, v in vars(made).items() if k != "_state"} == {
-        k: v for k, v in vars(reference).items() if k != "_state"}
+        k: v for k, v in vars(reference).items() if k != "_state"
+    }
     assert (made._state.adding, made._state.db) == (True, None)
 
 
-@pytest.mark.parametrize("field, value", [
-    ("title", ""), ("title", "t" * 256), ("title", "t" * 255), ("ref", "r" * 65),
-    ("source", "s" * 201), ("notes", "n" * 10_000), ("source_url", "not a web address"),
-    ("status", "archived"), ("status", ""), ("level", 12), ("learning_hours", -1),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("title", ""),
+        ("title", "t" * 256),
+        ("title", "t" * 255),
+        ("ref", "r" * 65),
+        ("source", "s" * 201),
+        ("notes", "n" * 10_000),
+        ("source_url", "not a web address"),
+        ("status", "archived"),
+        ("status", ""),
+        ("level", 12),
+        ("learning_hours", -1),
+    ],
+)
 def test_cleaning_a_row_refuses_what_the_model_refuses_with_its_message(field, value):
     # the oracle is Django's own Model.clean_fields over the same fields
     from qualifications.resources import QualificationResource
@@ -286,15 +304,21 @@ def test_cleaning_a_row_refuses_what_the_model_refuses_with_its_message(field, v
         got = error.message_dict
 
     assert got == expected
-    assert bool(expected) == ((field, value) not in {("title", "t" * 255),
-                                                      ("notes", "n" * 10_000)})
+    assert bool(expected) == ((field, value) not in {("title", "t" * 255), ("notes", "n" * 10_000)})
 
 
 def test_text_with_tabs_newlines_and_backslashes_is_stored_as_it_was(tmp_path):
     notes = "line one\nline two\ttabbed \\N back\\slash \\t\r\nend"
-    path = write_bundle(tmp_path / "b", {"qualifications": [
-        ["ref", "title", "notes"], ["Q1", "Play\\work", notes], ["Q2", "Empty notes", ""],
-    ]})
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "qualifications": [
+                ["ref", "title", "notes"],
+                ["Q1", "Play\\work", notes],
+                ["Q2", "Empty notes", ""],
+            ]
+        },
+    )
 
     bundle_import(path=path)
 
@@ -320,8 +344,7 @@ def test_every_bad_row_of_a_sheet_is_named(tmp_path):
     message = import_error(write_bundle(tmp_path / "b", {"qualifications": rows}))
 
     assert message.splitlines() == [
-        "sheet qualifications: row 3, column level: '9' is not a level: use E, 1 to 8, "
-        "or leave it empty",
+        "sheet qualifications: row 3, column level: '9' is not a level: use E, 1 to 8, or leave it empty",
         "sheet qualifications: row 6, column title: is empty; a value is required",
     ]
 
@@ -334,13 +357,14 @@ def test_a_bad_last_row_of_the_last_sheet_of_a_large_bundle_writes_nothing(tmp_p
 
     message = import_error(path)
 
-    assert message == f"sheet attributes: row {len(bundle['attributes'])}, column area: " \
+    assert (
+        message == f"sheet attributes: row {len(bundle['attributes'])}, column area: "
         "Common Core of Skills and Knowledge (2005) has no area 7"
+    )
     assert table_counts() == before
 
 
-def test_a_failure_after_every_sheet_is_written_writes_nothing(tmp_path, bundle_users,
-                                                               monkeypatch):
+def test_a_failure_after_every_sheet_is_written_writes_nothing(tmp_path, bundle_users, monkeypatch):
     from commoncore import summary
 
     def fail(*args, **kwargs):
@@ -364,35 +388,31 @@ def sized_bundle(n: int) -> Bundle:
     return {
         "clusters": [["scheme", "cluster"]] + [["Services", f"Cluster {i}"] for i in range(n)],
         "roles": [["role", "level", "description"]] + [[r, "3", "A role"] for r in roles],
-        "role_clusters": [["scheme", "cluster", "role"]] + [
-            ["Services", f"Cluster {i}", r] for i, r in enumerate(roles)
-        ],
+        "role_clusters": [["scheme", "cluster", "role"]]
+        + [["Services", f"Cluster {i}", r] for i, r in enumerate(roles)],
         "qualification_types": [["name"], ["Forest School award"]],
         "awarding_bodies": [["name"], ["CACHE"]],
         "qualifications": [["ref", "title", "type", "awarding_body", "level", "learning_hours"]]
         + [[ref, f"Certificate {ref}", "NVQ", "CACHE", "2", "120"] for ref in refs],
         "modules": [["ref", "title", "level"]] + [[u, f"Unit {u}", "2"] for u in units],
-        "qualification_modules": [["qualification_ref", "module_ref", "mandatory"]] + [
+        "qualification_modules": [["qualification_ref", "module_ref", "mandatory"]]
+        + [
             [ref, units[(i + k) % n], "yes" if k == 0 else "no"]
-            for i, ref in enumerate(refs) for k in range(3)
+            for i, ref in enumerate(refs)
+            for k in range(3)
         ],
-        "prerequisites": [["qualification_ref", "required_qualification_ref",
-                           "required_module_ref"]] + [
-            [ref, "", units[(i + 5) % n]] for i, ref in enumerate(refs)
-        ],
-        "role_qualifications": [["role", "qualification_ref", "key"]] + [
-            [r, refs[i], "yes"] for i, r in enumerate(roles)
-        ],
+        "prerequisites": [["qualification_ref", "required_qualification_ref", "required_module_ref"]]
+        + [[ref, "", units[(i + 5) % n]] for i, ref in enumerate(refs)],
+        "role_qualifications": [["role", "qualification_ref", "key"]]
+        + [[r, refs[i], "yes"] for i, r in enumerate(roles)],
         "providers": [["name", "region", "url"]] + [[p, "London", ""] for p in providers],
-        "offerings": [["provider", "qualification_ref", "course_hours", "mode", "cost"]] + [
-            [p, refs[i], "100", "part-time", "450.00"] for i, p in enumerate(providers)
-        ],
-        "mapping_reviews": [["qualification_ref", "framework", "status", "mapped_by",
-                             "moderated_by"]] + [[ref, "", "approved", MAPPER, MODERATOR]
-                                                 for ref in refs],
-        "attributes": [["framework", "area", "qualification_ref", "module_ref"]] + [
-            ["", str(i % 6 + 1), ref, ""] for i, ref in enumerate(refs)
-        ] + [["", str(i % 6 + 1), "", u] for i, u in enumerate(units)],
+        "offerings": [["provider", "qualification_ref", "course_hours", "mode", "cost"]]
+        + [[p, refs[i], "100", "part-time", "450.00"] for i, p in enumerate(providers)],
+        "mapping_reviews": [["qualification_ref", "framework", "status", "mapped_by", "moderated_by"]]
+        + [[ref, "", "approved", MAPPER, MODERATOR] for ref in refs],
+        "attributes": [["framework", "area", "qualification_ref", "module_ref"]]
+        + [["", str(i % 6 + 1), ref, ""] for i, ref in enumerate(refs)]
+        + [["", str(i % 6 + 1), "", u] for i, u in enumerate(units)],
     }
 
 
@@ -450,13 +470,19 @@ def test_import_leaves_the_coverage_summary_as_a_full_rebuild_gives(
     monkeypatch.setattr(summary, "FULL_REFRESH_ABOVE", full_refresh_above)
     bundle_import(path=write_bundle(tmp_path / "b", sized_bundle(30)))
     bundle_import(path=write_bundle(tmp_path / "c", changed_full_bundle()))
-    imported = sorted(QualificationCoverage.objects.values_list(
-        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+    imported = sorted(
+        QualificationCoverage.objects.values_list(
+            "qualification_id", "area_id", "whole_possible", "whole_guaranteed"
+        )
+    )
 
     summary.refresh()
 
-    assert imported == sorted(QualificationCoverage.objects.values_list(
-        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+    assert imported == sorted(
+        QualificationCoverage.objects.values_list(
+            "qualification_id", "area_id", "whole_possible", "whole_guaranteed"
+        )
+    )
     assert len(imported) >= 30
 
 

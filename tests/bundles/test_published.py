@@ -1,7 +1,6 @@
 """Bundle import and export (DESIGN §5): round trips, all-or-nothing, references,
 the published-judgements rule, formula safety, file hygiene, speed and setup_demo."""
 
-
 import pytest
 from openpyxl import load_workbook
 
@@ -26,14 +25,10 @@ from tests.support.factories import QualificationFactory
 pytestmark = pytest.mark.django_db
 
 
-
-
 # -- published judgements and moderation --------------------------------------------
 
 
-def mapping_bundle(
-    review_status: str, attribute: list[str] | None = None, moderator: str = ""
-) -> Bundle:
+def mapping_bundle(review_status: str, attribute: list[str] | None = None, moderator: str = "") -> Bundle:
     """Q1 contains U1; Q1 has a Common Core review in ``review_status`` mapped by MAPPER;
     ``attribute`` (framework, area, qualification_ref, module_ref) is the one judgement."""
     bundle = {
@@ -50,9 +45,7 @@ def mapping_bundle(
     return bundle
 
 
-def test_attribute_for_a_qualification_with_only_a_draft_review_is_refused(
-    tmp_path, bundle_users
-):
+def test_attribute_for_a_qualification_with_only_a_draft_review_is_refused(tmp_path, bundle_users):
     path = write_bundle(tmp_path / "b", mapping_bundle("draft", ["", "1", "Q1", ""]))
 
     message = import_error(path)
@@ -72,12 +65,8 @@ def test_attribute_for_a_module_of_a_qualification_with_only_a_draft_review_is_r
     assert "sheet attributes: row 2, column module_ref:" in message
 
 
-def test_attribute_for_a_module_of_an_approved_qualification_is_accepted(
-    tmp_path, bundle_users
-):
-    path = write_bundle(
-        tmp_path / "b", mapping_bundle("approved", ["", "4", "", "U1"], moderator=MODERATOR)
-    )
+def test_attribute_for_a_module_of_an_approved_qualification_is_accepted(tmp_path, bundle_users):
+    path = write_bundle(tmp_path / "b", mapping_bundle("approved", ["", "4", "", "U1"], moderator=MODERATOR))
 
     bundle_import(path=path)
 
@@ -86,9 +75,7 @@ def test_attribute_for_a_module_of_an_approved_qualification_is_accepted(
     assert attribute.area.framework.is_default
 
 
-def test_attribute_for_a_qualification_with_an_accepted_review_is_linked_to_it(
-    tmp_path, bundle_users
-):
+def test_attribute_for_a_qualification_with_an_accepted_review_is_linked_to_it(tmp_path, bundle_users):
     path = write_bundle(tmp_path / "b", mapping_bundle("accepted", ["", "2", "Q1", ""]))
 
     bundle_import(path=path)
@@ -98,9 +85,7 @@ def test_attribute_for_a_qualification_with_an_accepted_review_is_linked_to_it(
 
 
 def test_approved_review_moderated_by_its_mapper_is_refused(tmp_path, bundle_users):
-    path = write_bundle(
-        tmp_path / "b", mapping_bundle("approved", ["", "1", "Q1", ""], moderator=MAPPER)
-    )
+    path = write_bundle(tmp_path / "b", mapping_bundle("approved", ["", "1", "Q1", ""], moderator=MAPPER))
 
     message = import_error(path)
 
@@ -127,9 +112,7 @@ def test_review_status_is_recorded_as_it_was(tmp_path, bundle_users):
     assert (review.mapped_by.username, review.moderated_by.username) == (MAPPER, MODERATOR)
 
 
-def test_attribute_for_a_module_mapped_only_for_another_framework_is_refused(
-    tmp_path, bundle_users
-):
+def test_attribute_for_a_module_mapped_only_for_another_framework_is_refused(tmp_path, bundle_users):
     bundle = mapping_bundle("accepted", [CORE_2010, "1", "", "U1"])  # review: default framework
 
     message = import_error(write_bundle(tmp_path / "b", bundle))
@@ -145,9 +128,7 @@ def test_attribute_needs_exactly_one_subject(tmp_path, bundle_users):
     assert "sheet attributes: row 2, column qualification_ref: fill exactly one" in message
 
 
-def test_attribute_area_written_twice_with_a_leading_zero_is_a_duplicate_row(
-    tmp_path, bundle_users
-):
+def test_attribute_area_written_twice_with_a_leading_zero_is_a_duplicate_row(tmp_path, bundle_users):
     # spreadsheet rows 2 and 3 both say: U1 covers area 1 of the Common Core
     bundle = mapping_bundle("accepted", ["", "1", "", "U1"])
     bundle["attributes"].append(["", "01", "", "U1"])
@@ -214,7 +195,10 @@ def test_csv_export_prefixes_formula_like_cells_with_an_apostrophe(tmp_path):
     rows = {row["ref"]: row for row in read_csv_sheet(out, "qualifications")}
     assert rows["Q-F1"]["title"] == "'" + HYPERLINK
     assert [rows[ref]["notes"] for ref in ("Q-F2", "Q-F3", "Q-F4", "Q-F6")] == [
-        "'+1", "'-2", "'@SUM(A1)", "'=1"
+        "'+1",
+        "'-2",
+        "'@SUM(A1)",
+        "'=1",
     ]
     assert rows["Q-TAB"]["notes"] == "'\tx"
     assert rows["Q-QUOTE"]["notes"] == "''kept"
@@ -244,9 +228,7 @@ def test_xlsx_export_writes_formula_like_cells_as_text_with_an_apostrophe(tmp_pa
     workbook = load_workbook(workbook_path)
     sheet = workbook["qualifications"]
     header = [cell.value for cell in sheet[1]]
-    cells = {
-        row[header.index("ref")].value: row for row in sheet.iter_rows(min_row=2)
-    }
+    cells = {row[header.index("ref")].value: row for row in sheet.iter_rows(min_row=2)}
     title = cells["Q-F1"][header.index("title")]
     notes = cells["Q-F2"][header.index("notes")]
     assert (title.value, title.data_type) == ("'" + HYPERLINK, "s")

@@ -33,8 +33,6 @@ from tests.support.bundles import (
 pytestmark = pytest.mark.django_db
 
 
-
-
 # -- round trips ---------------------------------------------------------------------
 
 
@@ -63,9 +61,7 @@ def test_import_creates_a_new_cluster_scheme_named_in_the_clusters_sheet(full_bu
     bundle_import(path=full_bundle_path)
 
     scheme = ClusterScheme.objects.get(name="Services 2024")
-    assert sorted(scheme.clusters.values_list("name", flat=True)) == [
-        "Early help", "Family support"
-    ]
+    assert sorted(scheme.clusters.values_list("name", flat=True)) == ["Early help", "Family support"]
 
 
 def test_csv_export_gives_back_every_imported_row(full_bundle_path, tmp_path):
@@ -87,9 +83,7 @@ def test_xlsx_export_gives_back_every_imported_row(full_bundle_path, tmp_path):
 
 
 @pytest.mark.parametrize("backup_name", ["backup.xlsx", "backup"], ids=["xlsx", "csv"])
-def test_export_imports_into_a_fresh_database_giving_back_every_row(
-    full_bundle_path, tmp_path, backup_name
-):
+def test_export_imports_into_a_fresh_database_giving_back_every_row(full_bundle_path, tmp_path, backup_name):
     backup = tmp_path / backup_name
     with pytest.raises(_Undo), transaction.atomic():
         bundle_import(path=full_bundle_path)
@@ -112,9 +106,7 @@ def test_reimporting_an_xlsx_export_changes_nothing(full_bundle_path, tmp_path):
 
     summaries = bundle_import(path=workbook)
 
-    assert {s.sheet: (s.created, s.updated) for s in summaries} == {
-        sheet: (0, 0) for sheet in SHEET_NAMES
-    }
+    assert {s.sheet: (s.created, s.updated) for s in summaries} == {sheet: (0, 0) for sheet in SHEET_NAMES}
 
 
 # -- idempotence ---------------------------------------------------------------------
@@ -209,9 +201,5 @@ def test_full_bundle_import_writes_the_expected_links(full_bundle_path):
 
     assert Prerequisite.objects.filter(required_module__ref="U-101").count() == 1
     assert Prerequisite.objects.filter(required_qualification__ref="Q-ENTRY").count() == 1
-    assert Provider.objects.get(name="Sheffield College").region.name == (
-        "Yorkshire and the Humber"
-    )
-    assert QualificationModule.objects.get(
-        qualification__ref="Q-NEW", module__ref="U-102"
-    ).mandatory is False
+    assert Provider.objects.get(name="Sheffield College").region.name == ("Yorkshire and the Humber")
+    assert QualificationModule.objects.get(qualification__ref="Q-NEW", module__ref="U-102").mandatory is False

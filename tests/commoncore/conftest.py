@@ -1,6 +1,5 @@
 """Fixtures the tests of this room share."""
 
-
 import pytest
 
 from tests.support.mapping import (

@@ -78,5 +78,7 @@ def test_mapper_submits_a_grid_and_a_moderator_approves_it(migrated_transactiona
     assert review.moderated_by.username == "mo"
     published = set(Attribute.objects.values_list("module_id", "area_id"))
     assert published == {
-        (first.pk, communication.pk), (first.pk, development.pk), (second.pk, development.pk),
+        (first.pk, communication.pk),
+        (first.pk, development.pk),
+        (second.pk, development.pk),
     }

@@ -41,8 +41,7 @@ def random_world(seed: int, qualifications: int = 12, modules: int = 20):
         members[qualification.pk] = []
         for module in rng.sample(mods, rng.randint(0, 6)):
             mandatory = rng.random() < 0.5
-            QualificationModuleFactory(qualification=qualification, module=module,
-                                       mandatory=mandatory)
+            QualificationModuleFactory(qualification=qualification, module=module, mandatory=mandatory)
             members[qualification.pk].append((module.pk, mandatory))
         own[qualification.pk] = set(rng.sample(range(1, 7), rng.randint(0, 1)))
         for number in own[qualification.pk]:
@@ -96,8 +95,11 @@ def test_covers_area_filter_agrees_with_guaranteed_coverage():
     quals, members, own, module_areas, _ = random_world(7)
     area = default_area(2)
     expected = {pk for pk, areas in oracle(members, own, module_areas, True).items() if 2 in areas}
-    got = set(Qualification.objects.filter(coverage.covers_area(area.pk, mode=Mode.GUARANTEED))
-              .values_list("pk", flat=True))
+    got = set(
+        Qualification.objects.filter(coverage.covers_area(area.pk, mode=Mode.GUARANTEED)).values_list(
+            "pk", flat=True
+        )
+    )
     assert got == expected
 
 
@@ -112,10 +114,16 @@ def test_a_judgement_of_another_framework_does_not_count():
     assert coverage.module_areas([module.pk], framework, areas) == {}
 
 
-@pytest.mark.parametrize(("rule", "judged", "covered"), [
-    (Rule.ANY, 1, True), (Rule.HALF, 1, False), (Rule.HALF, 2, True),
-    (Rule.ALL, 3, False), (Rule.ALL, 4, True),
-])
+@pytest.mark.parametrize(
+    ("rule", "judged", "covered"),
+    [
+        (Rule.ANY, 1, True),
+        (Rule.HALF, 1, False),
+        (Rule.HALF, 2, True),
+        (Rule.ALL, 3, False),
+        (Rule.ALL, 4, True),
+    ],
+)
 def test_element_rules_decide_when_an_area_counts(rule, judged, covered):
     framework = FrameworkFactory()
     area = AreaFactory(framework=framework, number=1)

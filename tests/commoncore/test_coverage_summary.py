@@ -62,8 +62,10 @@ def expected_summary() -> dict[tuple[int, int, int], Row]:
                 guaranteed[(reached_id, area_id)].add(element_id)
     return {
         (q, framework_of[a], a): (
-            None in judged, None in guaranteed[(q, a)],
-            len(judged - {None}), len(guaranteed[(q, a)] - {None}),
+            None in judged,
+            None in guaranteed[(q, a)],
+            len(judged - {None}),
+            len(guaranteed[(q, a)] - {None}),
         )
         for (q, a), judged in possible.items()
     }
@@ -73,8 +75,13 @@ def actual_summary() -> dict[tuple[int, int, int], Row]:
     return {
         (q, f, a): (bool(wp), bool(wg), ep, eg)
         for q, f, a, wp, wg, ep, eg in QualificationCoverage.objects.values_list(
-            "qualification_id", "framework_id", "area_id", "whole_possible",
-            "whole_guaranteed", "elements_possible", "elements_guaranteed",
+            "qualification_id",
+            "framework_id",
+            "area_id",
+            "whole_possible",
+            "whole_guaranteed",
+            "elements_possible",
+            "elements_guaranteed",
         )
     }
 
@@ -124,8 +131,9 @@ class World:
         self.modules = [ModuleFactory() for _ in range(modules)]
         for qualification in self.quals:
             for module in rng.sample(self.modules, rng.randint(1, min(4, modules))):
-                QualificationModuleFactory(qualification=qualification, module=module,
-                                           mandatory=rng.random() < 0.5)
+                QualificationModuleFactory(
+                    qualification=qualification, module=module, mandatory=rng.random() < 0.5
+                )
 
     def cells(self, framework: Framework) -> list[tuple[int, int | None]]:
         """Every (area, element) a grid of the framework can tick."""
@@ -148,7 +156,10 @@ class World:
             if self.rng.random() < 0.35
         }
         review = services.review_save_draft(
-            qualification=qualification, framework=framework, user=self.mapper, marks=marks,
+            qualification=qualification,
+            framework=framework,
+            user=self.mapper,
+            marks=marks,
             version=None,
         )
         review = services.review_submit(review=review, user=self.mapper, version=review.version)
@@ -261,8 +272,7 @@ def test_mapped_counts_and_the_area_filter_read_the_summary(admin_client):
     count, by_area = coverage.mapped_counts_by_area(framework, areas)
 
     assert count == len(mapped)
-    assert by_area == {a.number: sum(1 for q in mapped if a.number in possible.get(q, ()))
-                       for a in areas}
+    assert by_area == {a.number: sum(1 for q in mapped if a.number in possible.get(q, ())) for a in areas}
     for area in areas:
         chosen = Qualification.objects.filter(coverage.covers_area(area.id, mode=Mode.GUARANTEED))
         assert set(chosen.values_list("pk", flat=True)) == {
@@ -279,8 +289,9 @@ def test_withdrawing_a_module_judgement_updates_every_qualification_sharing_it()
 
     def publish(ticked: bool) -> None:
         marks = {(shared.pk, area.pk, None): Mark()} if ticked else {}
-        review = services.review_save_draft(qualification=first, framework=world.common_core,
-                                            user=world.mapper, marks=marks, version=None)
+        review = services.review_save_draft(
+            qualification=first, framework=world.common_core, user=world.mapper, marks=marks, version=None
+        )
         review = services.review_submit(review=review, user=world.mapper, version=review.version)
         services.review_approve(review=review, moderator=world.moderator, version=review.version)
 
@@ -328,6 +339,9 @@ def test_the_database_refuses_more_guaranteed_elements_than_possible():
     area = Area.objects.filter(framework=default_framework()).first()
     with pytest.raises(IntegrityError), transaction.atomic():
         QualificationCoverage.objects.create(
-            qualification=qualification, framework=area.framework, area=area,
-            elements_possible=1, elements_guaranteed=2,
+            qualification=qualification,
+            framework=area.framework,
+            area=area,
+            elements_possible=1,
+            elements_guaranteed=2,
         )

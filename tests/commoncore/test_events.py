@@ -98,8 +98,11 @@ def test_every_status_change_keeps_history_with_who_and_why(mapper, moderator):
     send_back(review, moderator)
     approve(submit(qualification, mapper, ticks((module, 2))), moderator)
 
-    history = list(MappingReview.history.filter(id=review.pk).order_by("history_date", "history_id")
-                   .values_list("status", "history_user__username", "history_change_reason"))
+    history = list(
+        MappingReview.history.filter(id=review.pk)
+        .order_by("history_date", "history_id")
+        .values_list("status", "history_user__username", "history_change_reason")
+    )
 
     assert [h for h in history if h[2] != "Grid saved"] == [
         ("draft", "mia.mapper", "Grid started"),
@@ -110,7 +113,8 @@ def test_every_status_change_keeps_history_with_who_and_why(mapper, moderator):
     ]
     published = Attribute.history.filter(module=module).order_by("history_id")
     assert list(published.values_list("area__number", "history_type", "history_user")) == [
-        (2, "+", moderator.pk)]
+        (2, "+", moderator.pk)
+    ]
 
 
 # -- bundle import: four eyes ------------------------------------------------------------
@@ -120,7 +124,8 @@ def _write_csv_bundle(folder: Path, rows: list[list[str]]) -> Path:
     folder.mkdir()
     with open(folder / "mapping_reviews.csv", "w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(
-            [["qualification_ref", "framework", "status", "mapped_by", "moderated_by"], *rows])
+            [["qualification_ref", "framework", "status", "mapped_by", "moderated_by"], *rows]
+        )
     return folder
 
 
@@ -155,14 +160,16 @@ def test_import_refuses_to_approve_a_grid_moderated_by_its_own_mapper(write, tmp
 
 def test_import_records_an_approval_by_someone_other_than_the_mapper(tmp_path, mapper, moderator):
     QualificationFactory(ref="QB-78")
-    path = _write_csv_bundle(tmp_path / "bundle",
-                             [["QB-78", "", "approved", "mia.mapper", "mo.moderator"]])
+    path = _write_csv_bundle(tmp_path / "bundle", [["QB-78", "", "approved", "mia.mapper", "mo.moderator"]])
 
     bundle_import(path=path)
 
     review = MappingReview.objects.select_related("mapped_by", "moderated_by").get()
     assert (review.status, review.mapped_by, review.moderated_by) == (
-        ReviewStatus.APPROVED, mapper, moderator)
+        ReviewStatus.APPROVED,
+        mapper,
+        moderator,
+    )
 
 
 # -- two moderators at once (PostgreSQL) ---------------------------------------------------
@@ -177,8 +184,9 @@ def _decide_in_thread(decision: str, review_id: int, moderator, barrier, outcome
         if decision == "approve":
             services.review_approve(review=review, moderator=moderator, version=review.version)
         else:
-            services.review_return(review=review, moderator=moderator, version=review.version,
-                                   reason="Area 2 is not evidenced.")
+            services.review_return(
+                review=review, moderator=moderator, version=review.version, reason="Area 2 is not evidenced."
+            )
         outcomes[index] = decision
     except MappingError as error:
         outcomes[index] = error
@@ -199,11 +207,14 @@ def from_migrated_data(migrated_data, transactional_db):
 
 
 @pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql",
-                    reason="two connections deciding at once need PostgreSQL; CI runs it there")
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="two connections deciding at once need PostgreSQL; CI runs it there",
+)
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("decisions", [("approve", "approve"), ("approve", "return")],
-                         ids=["both-approve", "approve-and-return"])
+@pytest.mark.parametrize(
+    "decisions", [("approve", "approve"), ("approve", "return")], ids=["both-approve", "approve-and-return"]
+)
 def test_two_moderators_deciding_the_same_grid_at_once_one_wins(decisions, from_migrated_data):
     mapper = person("Mapper", username="race.mapper")
     moderators = [person("Moderator", username=f"race.moderator{i}") for i in (1, 2)]
@@ -215,8 +226,9 @@ def test_two_moderators_deciding_the_same_grid_at_once_one_wins(decisions, from_
         barrier = threading.Barrier(2)
         outcomes: list = [None, None]
         threads = [
-            threading.Thread(target=_decide_in_thread,
-                             args=(decision, review.pk, moderators[i], barrier, outcomes, i))
+            threading.Thread(
+                target=_decide_in_thread, args=(decision, review.pk, moderators[i], barrier, outcomes, i)
+            )
             for i, decision in enumerate(decisions)
         ]
         for thread in threads:
@@ -234,12 +246,13 @@ def test_two_moderators_deciding_the_same_grid_at_once_one_wins(decisions, from_
 
         review.refresh_from_db()
         assert review.moderated_by == winner
-        decided = ReviewEvent.objects.filter(review=review,
-                                             kind__in=[EventKind.APPROVE, EventKind.RETURN])
+        decided = ReviewEvent.objects.filter(review=review, kind__in=[EventKind.APPROVE, EventKind.RETURN])
         assert decided.count() == 1
-        published = list(Attribute.objects.filter(
-            Q(qualification=qualification) | Q(module__in=modules)
-        ).values_list("module_id", "area_id", "element_id"))
+        published = list(
+            Attribute.objects.filter(Q(qualification=qualification) | Q(module__in=modules)).values_list(
+                "module_id", "area_id", "element_id"
+            )
+        )
         if succeeded[0] == "approve":
             assert review.status == ReviewStatus.APPROVED
             assert decided.get().kind == EventKind.APPROVE

@@ -98,11 +98,13 @@ def test_one_post_saves_the_whole_grid_of_sixty_modules(client, staff):
     assert response.status_code == 302
     assert response.url == grid_url(qualification)
     assert messages_of(response) == [
-        "Draft saved. Nothing is public until the grid is submitted and approved."]
+        "Draft saved. Nothing is public until the grid is submitted and approved."
+    ]
     review = MappingReview.objects.get()
     assert (review.status, review.mapped_by) == (ReviewStatus.DRAFT, staff["mapper"])
-    stored = {(m.module_id, m.area.number): (m.basis, m.note)
-              for m in GridMark.objects.select_related("area")}
+    stored = {
+        (m.module_id, m.area.number): (m.basis, m.note) for m in GridMark.objects.select_related("area")
+    }
     expected = {(m.pk, 1 + i % 6): ("outcomes" if i < 30 else "", "") for i, m in enumerate(modules)}
     expected[(modules[0].pk, 1)] = ("outcomes", "LO1.2 covers listening")
     expected[(None, 3)] = ("", "")
@@ -141,22 +143,26 @@ def test_submitting_a_grid_with_empty_rows_asks_for_confirmation_first(client, s
     assert second.title in page and "The qualification as a whole" in page
     assert 'name="confirm_incomplete"' in page
 
-    response = client.post(grid_url(qualification), grid_post(
-        cell(first, 1), version=review.version, button="_submit", confirm_incomplete="1"))
+    response = client.post(
+        grid_url(qualification),
+        grid_post(cell(first, 1), version=review.version, button="_submit", confirm_incomplete="1"),
+    )
 
     assert response.status_code == 302
     review.refresh_from_db()
     assert review.status == ReviewStatus.SUBMITTED
     assert messages_of(response) == [
-        "Submitted for moderation. A moderator other than you will approve or return it."]
+        "Submitted for moderation. A moderator other than you will approve or return it."
+    ]
 
 
 def test_a_complete_grid_is_submitted_without_asking(client, staff):
     qualification, (module,) = qualification_with(1)
     client.force_login(staff["mapper"])
 
-    response = client.post(grid_url(qualification),
-                           grid_post(cell(module, 2), cell(None, 5), button="_submit"))
+    response = client.post(
+        grid_url(qualification), grid_post(cell(module, 2), cell(None, 5), button="_submit")
+    )
 
     assert response.status_code == 302
     assert MappingReview.objects.get().status == ReviewStatus.SUBMITTED
@@ -169,18 +175,21 @@ def test_a_grid_not_drawn_in_the_sample_says_it_was_accepted(client, staff):
     force_seed(staff["mapper"], seed_that(draft, 25, drawn=False))
     client.force_login(staff["mapper"])
 
-    response = client.post(grid_url(qualification), grid_post(
-        cell(module, 1), cell(None, 1), version=draft.version, button="_submit"), follow=True)
+    response = client.post(
+        grid_url(qualification),
+        grid_post(cell(module, 1), cell(None, 1), version=draft.version, button="_submit"),
+        follow=True,
+    )
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert ("The grid was not drawn in your 25 % sample, so it was accepted without moderation "
-            "and is now public.") in page
+    assert (
+        "The grid was not drawn in your 25 % sample, so it was accepted without moderation and is now public."
+    ) in page
     # The grid page now shows the public state: the accepted ticks.
     assert [row.total for row in response.context["grid"].rows] == [1, 1]
     grids = client.get(reverse("admin:commoncore_grids", args=[qualification.pk]))
-    assert "round 1: accepted without moderation (not drawn in a 25 % sample)" in (
-        grids.content.decode())
+    assert "round 1: accepted without moderation (not drawn in a 25 % sample)" in (grids.content.decode())
     assert MappingReview.objects.get().status == ReviewStatus.ACCEPTED
 
 
@@ -192,12 +201,10 @@ def test_a_stale_grid_page_gets_a_message_and_changes_nothing(client, staff):
     client.post(grid_url(qualification), grid_post(cell(module, 2), version=opened))
     before = database_state()
 
-    response = client.post(grid_url(qualification), grid_post(cell(module, 3), version=opened),
-                           follow=True)
+    response = client.post(grid_url(qualification), grid_post(cell(module, 3), version=opened), follow=True)
 
     assert response.status_code == 200
-    assert "This grid was changed in another window since you opened it." in (
-        response.content.decode())
+    assert "This grid was changed in another window since you opened it." in (response.content.decode())
     assert database_state() == before
 
 
@@ -219,9 +226,17 @@ def forged_posts(module, other_module, other_area):
 
 
 FORGERIES = [
-    "unknown module", "module of another qualification", "area of another framework",
-    "made-up column", "made-up row", "basis of an unknown row", "note of an unknown row",
-    "unknown basis", "note too long", "version not a number", "version a superscript digit",
+    "unknown module",
+    "module of another qualification",
+    "area of another framework",
+    "made-up column",
+    "made-up row",
+    "basis of an unknown row",
+    "note of an unknown row",
+    "unknown basis",
+    "note too long",
+    "version not a number",
+    "version a superscript digit",
 ]
 
 
@@ -269,20 +284,21 @@ def test_an_absurd_version_is_refused_with_a_message(client, staff):
 
     assert response.status_code == 302
     assert messages_of(response) == [
-        "This grid changed since you opened it. Reload the page and review it again."]
+        "This grid changed since you opened it. Reload the page and review it again."
+    ]
     assert database_state() == before
 
 
 # -- four eyes through the admin -------------------------------------------------------
 
 
-@pytest.mark.parametrize("decision", [{"_approve": "1"}, {"_return": "1", "reason": "Hmm."}],
-                         ids=["approve", "return"])
+@pytest.mark.parametrize(
+    "decision", [{"_approve": "1"}, {"_return": "1", "reason": "Hmm."}], ids=["approve", "return"]
+)
 def test_the_moderation_page_refuses_a_decision_on_ones_own_grid(client, staff, decision):
     qualification, (module,) = qualification_with(1)
     client.force_login(staff["both"])
-    client.post(grid_url(qualification), grid_post(cell(module, 1), cell(None, 1),
-                                                   button="_submit"))
+    client.post(grid_url(qualification), grid_post(cell(module, 1), cell(None, 1), button="_submit"))
     review = MappingReview.objects.get()
     assert review.status == ReviewStatus.SUBMITTED
     page = client.get(moderate_url(review)).content.decode()
@@ -329,7 +345,10 @@ def test_a_moderator_approves_through_the_admin_and_the_judgements_go_public(cli
     review.refresh_from_db()
     assert (review.status, review.moderated_by) == (ReviewStatus.APPROVED, staff["moderator"])
     assert set(Attribute.objects.values_list("module_id", "area__number")) == {
-        (module.pk, 1), (module.pk, 6), (None, 2)}
+        (module.pk, 1),
+        (module.pk, 6),
+        (None, 2),
+    }
 
 
 def test_returning_without_a_reason_through_the_admin_changes_nothing(client, staff):
@@ -338,8 +357,7 @@ def test_returning_without_a_reason_through_the_admin_changes_nothing(client, st
     client.force_login(staff["moderator"])
     before = database_state()
 
-    response = client.post(moderate_url(review),
-                           {"version": review.version, "_return": "1", "reason": "   "})
+    response = client.post(moderate_url(review), {"version": review.version, "_return": "1", "reason": "   "})
 
     assert response.status_code == 302
     assert messages_of(response) == ["Give the mapper a reason for returning the grid."]
@@ -350,8 +368,10 @@ def test_a_returned_grid_shows_its_reason_and_history_to_the_mapper(client, staf
     qualification, (module,) = qualification_with(1)
     review = submit(qualification, staff["mapper"], ticks((module, 1)))
     client.force_login(staff["moderator"])
-    client.post(moderate_url(review), {"version": review.version, "_return": "1",
-                                       "reason": "Unit 1 is about play, not safeguarding."})
+    client.post(
+        moderate_url(review),
+        {"version": review.version, "_return": "1", "reason": "Unit 1 is about play, not safeguarding."},
+    )
     client.force_login(staff["mapper"])
 
     response = client.get(grid_url(qualification))
@@ -362,7 +382,9 @@ def test_a_returned_grid_shows_its_reason_and_history_to_the_mapper(client, staf
     assert "Returned by moderator.user" in page
     assert "Unit 1 is about play, not safeguarding." in page
     assert [(e.kind, e.actor) for e in response.context["events"]] == [
-        (EventKind.RETURN, staff["moderator"]), (EventKind.SUBMIT, staff["mapper"])]
+        (EventKind.RETURN, staff["moderator"]),
+        (EventKind.SUBMIT, staff["mapper"]),
+    ]
     queue = client.get(reverse("admin:commoncore_queue")).content.decode()
     assert "Your grids in progress" in queue and "Returned to mapper" in queue
 
@@ -397,7 +419,9 @@ def scene(staff):
     review = submit(mapped, staff["mapper"], ticks((module, 1)))
     fresh, (fresh_module,) = qualification_with(1)
     return {
-        "review": review, "fresh": fresh, "fresh_module": fresh_module,
+        "review": review,
+        "fresh": fresh,
+        "fresh_module": fresh_module,
         "urls": {
             "queue": reverse("admin:commoncore_queue"),
             "mappers": reverse("admin:commoncore_mappers"),
@@ -432,8 +456,7 @@ def test_anonymous_people_are_sent_to_log_in(client, scene, page, method):
     url = scene["urls"][page]
     before = database_state()
 
-    response = getattr(client, method)(url, {"_approve": "1", "version": "3"} if method == "post"
-                                       else None)
+    response = getattr(client, method)(url, {"_approve": "1", "version": "3"} if method == "post" else None)
 
     assert response.status_code == 302
     assert response.url == f"{reverse('admin:login')}?next={url}"
@@ -445,35 +468,49 @@ def save_grid(client, scene):
 
 
 def submit_grid(client, scene):
-    return client.post(grid_url(scene["fresh"]),
-                       grid_post(cell(scene["fresh_module"], 1), cell(None, 1), button="_submit"))
+    return client.post(
+        grid_url(scene["fresh"]), grid_post(cell(scene["fresh_module"], 1), cell(None, 1), button="_submit")
+    )
 
 
 def approve_grid(client, scene):
-    return client.post(scene["urls"]["moderate"],
-                       {"version": scene["review"].version, "_approve": "1"})
+    return client.post(scene["urls"]["moderate"], {"version": scene["review"].version, "_approve": "1"})
 
 
 def return_grid(client, scene):
-    return client.post(scene["urls"]["moderate"],
-                       {"version": scene["review"].version, "_return": "1", "reason": "No."})
+    return client.post(
+        scene["urls"]["moderate"], {"version": scene["review"].version, "_return": "1", "reason": "No."}
+    )
 
 
 def set_policy(client, scene):
     mapper = MappingReview.objects.get(pk=scene["review"].pk).mapped_by
-    return client.post(scene["urls"]["mappers"],
-                       {"mapper": mapper.pk, "mode": "sample", "sample_rate": "20"})
+    return client.post(scene["urls"]["mappers"], {"mapper": mapper.pk, "mode": "sample", "sample_rate": "20"})
 
 
-ACTIONS = {"save": save_grid, "submit": submit_grid, "approve": approve_grid,
-           "return": return_grid, "set policy": set_policy}
+ACTIONS = {
+    "save": save_grid,
+    "submit": submit_grid,
+    "approve": approve_grid,
+    "return": return_grid,
+    "set policy": set_policy,
+}
 REFUSED = [
-    ("clerk", "save"), ("clerk", "submit"), ("clerk", "approve"), ("clerk", "return"),
+    ("clerk", "save"),
+    ("clerk", "submit"),
+    ("clerk", "approve"),
+    ("clerk", "return"),
     ("clerk", "set policy"),
-    ("analyst", "save"), ("analyst", "submit"), ("analyst", "approve"), ("analyst", "return"),
+    ("analyst", "save"),
+    ("analyst", "submit"),
+    ("analyst", "approve"),
+    ("analyst", "return"),
     ("analyst", "set policy"),
-    ("mapper", "approve"), ("mapper", "return"), ("mapper", "set policy"),
-    ("moderator", "save"), ("moderator", "submit"),
+    ("mapper", "approve"),
+    ("mapper", "return"),
+    ("mapper", "set policy"),
+    ("moderator", "save"),
+    ("moderator", "submit"),
 ]
 
 
@@ -506,8 +543,7 @@ def test_a_moderator_decides_another_persons_grid(client, staff, scene, action):
 
     assert response.status_code == 302
     review = MappingReview.objects.get(pk=scene["review"].pk)
-    assert review.status == {"approve": ReviewStatus.APPROVED, "return": ReviewStatus.RETURNED}[
-        action]
+    assert review.status == {"approve": ReviewStatus.APPROVED, "return": ReviewStatus.RETURNED}[action]
     assert review.moderated_by == staff["moderator"]
 
 
@@ -519,10 +555,13 @@ def test_a_moderator_sets_a_mappers_policy(client, staff, scene):
     assert response.status_code == 302
     assert messages_of(response) == ["Policy for mapper.user set."]
     policy = ModerationPolicy.objects.get(mapper=staff["mapper"])
-    assert (policy.mode, policy.sample_rate, policy.set_by) == (
-        PolicyMode.SAMPLE, 20, staff["moderator"])
-    assert ReviewEvent.objects.filter(kind=EventKind.POLICY_CHANGE, actor=staff["moderator"],
-                                      mapper=staff["mapper"]).count() == 1
+    assert (policy.mode, policy.sample_rate, policy.set_by) == (PolicyMode.SAMPLE, 20, staff["moderator"])
+    assert (
+        ReviewEvent.objects.filter(
+            kind=EventKind.POLICY_CHANGE, actor=staff["moderator"], mapper=staff["mapper"]
+        ).count()
+        == 1
+    )
 
 
 def test_a_moderator_who_also_maps_may_map(client, staff, scene):
@@ -534,16 +573,20 @@ def test_a_moderator_who_also_maps_may_map(client, staff, scene):
 
 @pytest.mark.parametrize(
     ("rate", "message"),
-    [("²", "'²' is not a whole percentage."), ("ten", "'ten' is not a whole percentage."),
-     ("150", "A sample needs a rate between 1 and 99 %."), ("", "A sample needs a rate between "
-                                                               "1 and 99 %.")],
+    [
+        ("²", "'²' is not a whole percentage."),
+        ("ten", "'ten' is not a whole percentage."),
+        ("150", "A sample needs a rate between 1 and 99 %."),
+        ("", "A sample needs a rate between 1 and 99 %."),
+    ],
 )
 def test_a_bad_sample_rate_is_refused_with_a_message(client, staff, scene, rate, message):
     client.force_login(staff["moderator"])
     before = database_state()
 
-    response = client.post(scene["urls"]["mappers"],
-                           {"mapper": staff["mapper"].pk, "mode": "sample", "sample_rate": rate})
+    response = client.post(
+        scene["urls"]["mappers"], {"mapper": staff["mapper"].pk, "mode": "sample", "sample_rate": rate}
+    )
 
     assert response.status_code == 302
     assert messages_of(response) == [message]
@@ -553,8 +596,7 @@ def test_a_bad_sample_rate_is_refused_with_a_message(client, staff, scene, rate,
 def test_a_policy_for_someone_who_is_not_a_mapper_is_a_400(client, staff, scene):
     client.force_login(staff["moderator"])
 
-    response = client.post(scene["urls"]["mappers"],
-                           {"mapper": staff["analyst"].pk, "mode": "every"})
+    response = client.post(scene["urls"]["mappers"], {"mapper": staff["analyst"].pk, "mode": "every"})
 
     assert response.status_code == 400
     assert not ModerationPolicy.objects.exists()
@@ -596,8 +638,11 @@ def grid_in_progress(n_modules: int, staff) -> MappingReview:
     approve(submit(other, staff["both"], ticks(*((m, 1) for m in modules))), staff["moderator"])
     review = submit(qualification, staff["mapper"], ticks((None, 1)))
     send_back(review, staff["moderator"])
-    return save(qualification, staff["mapper"],
-                ticks(*((m, 1 + i % 6) for i, m in enumerate(modules)), (None, 2), basis="titles"))
+    return save(
+        qualification,
+        staff["mapper"],
+        ticks(*((m, 1 + i % 6) for i, m in enumerate(modules)), (None, 2), basis="titles"),
+    )
 
 
 def queries_for(client, url) -> int:
@@ -632,8 +677,7 @@ def test_the_moderation_page_runs_the_same_few_queries_for_6_and_60_modules(
     reviews = []
     for n in (6, 60):
         review = grid_in_progress(n, staff)
-        reviews.append(services.review_submit(review=review, user=staff["mapper"],
-                                              version=review.version))
+        reviews.append(services.review_submit(review=review, user=staff["mapper"], version=review.version))
     client.force_login(staff["moderator"])
 
     counts = [queries_for(client, moderate_url(r)) for r in reviews]
@@ -646,9 +690,7 @@ def test_the_moderation_page_runs_the_same_few_queries_for_6_and_60_modules(
         assert client.get(moderate_url(reviews[1])).status_code == 200
 
 
-def test_the_queue_runs_the_same_few_queries_for_3_and_30_grids(
-    client, staff, django_assert_max_num_queries
-):
+def test_the_queue_runs_the_same_few_queries_for_3_and_30_grids(client, staff, django_assert_max_num_queries):
     def add_grids(n):
         for _ in range(n):
             qualification, modules = qualification_with(2)
@@ -699,8 +741,7 @@ def test_the_mappers_page_runs_the_same_few_queries_for_2_and_20_mappers(
 def export_events(client) -> tuple[int, list[list[str]]]:
     url = reverse("admin:commoncore_reviewevent_export")
     form = client.get(url).context["form"]
-    csv_choice = next(value for value, label in form.fields["format"].choices
-                      if str(label).lower() == "csv")
+    csv_choice = next(value for value, label in form.fields["format"].choices if str(label).lower() == "csv")
     fields = {name: "on" for name in form.fields if name.startswith("revieweventresource_")}
     response = client.post(url, {"format": csv_choice, "resource": "0", **fields})
     if response.status_code != 200:
@@ -721,8 +762,16 @@ def test_events_export_as_csv_with_formula_like_cells_neutralised(client, staff,
 
     assert status == 200
     header, *data = rows
-    assert header == ["at", "kind", "review__qualification__ref", "review__framework__name",
-                      "review__round", "mapper__username", "actor__username", "note"]
+    assert header == [
+        "at",
+        "kind",
+        "review__qualification__ref",
+        "review__framework__name",
+        "review__round",
+        "mapper__username",
+        "actor__username",
+        "note",
+    ]
     by_kind = {row[1]: row for row in data}
     assert set(by_kind) == {"submit", "return"}
     returned = by_kind["return"]
@@ -753,7 +802,6 @@ def test_a_published_grid_page_shows_its_public_round_and_past_events(client, st
 
     assert response.status_code == 200
     page = page_text(response)
-    assert (f"Public state round 1, mapped by {mapper.username}, approved by "
-            f"{moderator.username}") in page
+    assert (f"Public state round 1, mapped by {mapper.username}, approved by {moderator.username}") in page
     assert "Published: 1 judgement added, 0 withdrawn" in page
     assert "Nothing yet." not in page

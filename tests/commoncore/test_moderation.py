@@ -64,8 +64,12 @@ def test_a_moderator_cannot_return_a_grid_they_mapped(mapper_moderator):
     before = database_state()
 
     with pytest.raises(MappingError, match="You mapped this grid, so another moderator must"):
-        services.review_return(review=review, moderator=mapper_moderator, version=review.version,
-                               reason="Not convinced by my own work.")
+        services.review_return(
+            review=review,
+            moderator=mapper_moderator,
+            version=review.version,
+            reason="Not convinced by my own work.",
+        )
 
     assert database_state() == before
 
@@ -94,7 +98,10 @@ def test_a_moderator_approves_another_persons_grid_and_is_recorded(mapper, mappe
 
     review.refresh_from_db()
     assert (review.status, review.mapped_by, review.moderated_by) == (
-        ReviewStatus.APPROVED, mapper, mapper_moderator)
+        ReviewStatus.APPROVED,
+        mapper,
+        mapper_moderator,
+    )
 
 
 def test_the_database_refuses_an_approval_by_the_mapper_written_around_the_service(mapper):
@@ -102,8 +109,7 @@ def test_the_database_refuses_an_approval_by_the_mapper_written_around_the_servi
     review = submit(qualification, mapper, ticks((modules[0], 1)))
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        MappingReview.objects.filter(pk=review.pk).update(
-            status=ReviewStatus.APPROVED, moderated_by=mapper)
+        MappingReview.objects.filter(pk=review.pk).update(status=ReviewStatus.APPROVED, moderated_by=mapper)
 
     assert MappingReview.objects.get(pk=review.pk).status == ReviewStatus.SUBMITTED
 
@@ -134,13 +140,13 @@ def _accepted(world):
 
 
 def _approve(world, review):
-    services.review_approve(review=review, moderator=world["second_moderator"],
-                            version=review.version)
+    services.review_approve(review=review, moderator=world["second_moderator"], version=review.version)
 
 
 def _return(world, review, reason="Please look again."):
-    services.review_return(review=review, moderator=world["second_moderator"],
-                           version=review.version, reason=reason)
+    services.review_return(
+        review=review, moderator=world["second_moderator"], version=review.version, reason=reason
+    )
 
 
 def _submit(world, review):
@@ -149,30 +155,55 @@ def _submit(world, review):
 
 def _save(world, review):
     services.review_save_draft(
-        qualification=review.qualification, framework=review.framework, user=world["mapper"],
-        marks=ticks((None, 2)), version=review.version)
+        qualification=review.qualification,
+        framework=review.framework,
+        user=world["mapper"],
+        marks=ticks((None, 2)),
+        version=review.version,
+    )
 
 
 REFUSED_TRANSITIONS = {
     "approve a draft": (_draft, _approve, "not waiting for moderation: its mapper has not"),
     "return a draft": (_draft, _return, "not waiting for moderation: its mapper has not"),
-    "approve an approved grid": (_approved, _approve,
-                                 "no longer waiting for moderation: it was approved by mo.moderator"),
-    "return an approved grid": (_approved, _return,
-                                "no longer waiting for moderation: it was approved by mo.moderator"),
-    "approve a returned grid": (_returned, _approve, "no longer waiting for moderation: it was "
-                                "returned to mapper by mo.moderator"),
-    "approve an accepted grid": (_accepted, _approve,
-                                 "no longer waiting for moderation: it was accepted without"),
+    "approve an approved grid": (
+        _approved,
+        _approve,
+        "no longer waiting for moderation: it was approved by mo.moderator",
+    ),
+    "return an approved grid": (
+        _approved,
+        _return,
+        "no longer waiting for moderation: it was approved by mo.moderator",
+    ),
+    "approve a returned grid": (
+        _returned,
+        _approve,
+        "no longer waiting for moderation: it was returned to mapper by mo.moderator",
+    ),
+    "approve an accepted grid": (
+        _accepted,
+        _approve,
+        "no longer waiting for moderation: it was accepted without",
+    ),
     "submit a submitted grid": (_submitted, _submit, "submitted and is waiting for moderation"),
     "save a submitted grid": (_submitted, _save, "submitted and is waiting for moderation"),
     "submit an approved grid": (_approved, _submit, "This grid was approved and is public"),
-    "submit an accepted grid": (_accepted, _submit,
-                                "This grid was accepted without moderation and is public"),
-    "return without a reason": (_submitted, lambda w, r: _return(w, r, reason=""),
-                                "Give the mapper a reason for returning the grid."),
-    "return with only spaces": (_submitted, lambda w, r: _return(w, r, reason="  \n "),
-                                "Give the mapper a reason for returning the grid."),
+    "submit an accepted grid": (
+        _accepted,
+        _submit,
+        "This grid was accepted without moderation and is public",
+    ),
+    "return without a reason": (
+        _submitted,
+        lambda w, r: _return(w, r, reason=""),
+        "Give the mapper a reason for returning the grid.",
+    ),
+    "return with only spaces": (
+        _submitted,
+        lambda w, r: _return(w, r, reason="  \n "),
+        "Give the mapper a reason for returning the grid.",
+    ),
 }
 
 
@@ -249,8 +280,7 @@ def test_a_bad_policy_is_refused(mapper, moderator, mode, rate, message):
     assert not ReviewEvent.objects.exists()
 
 
-def test_only_a_moderator_sets_a_policy_and_never_their_own(mapper, second_mapper,
-                                                             mapper_moderator):
+def test_only_a_moderator_sets_a_policy_and_never_their_own(mapper, second_mapper, mapper_moderator):
     with pytest.raises(MappingError, match="Only moderators set moderation policies."):
         sample_policy(mapper, second_mapper, 20)
     with pytest.raises(MappingError, match="Nobody sets their own moderation policy."):
@@ -269,12 +299,18 @@ def test_saving_from_a_page_opened_before_another_save_is_refused(mapper):
     before = database_state()
 
     with pytest.raises(MappingError) as refused:
-        services.review_save_draft(qualification=qualification, framework=default_framework(),
-                                   user=mapper, marks=ticks((modules[0], 3)),
-                                   version=opened_version)
+        services.review_save_draft(
+            qualification=qualification,
+            framework=default_framework(),
+            user=mapper,
+            marks=ticks((modules[0], 3)),
+            version=opened_version,
+        )
 
-    assert str(refused.value) == ("This grid was changed in another window since you opened "
-                                  "it. Reload the page to see the latest version.")
+    assert str(refused.value) == (
+        "This grid was changed in another window since you opened "
+        "it. Reload the page to see the latest version."
+    )
     assert database_state() == before
 
 
@@ -287,8 +323,7 @@ def test_submitting_from_a_stale_page_is_refused(mapper):
     with pytest.raises(MappingError) as refused:
         services.review_submit(review=stale, user=mapper, version=stale.version)
 
-    assert str(refused.value) == ("The grid changed while you were submitting it. Reload and "
-                                  "try again.")
+    assert str(refused.value) == ("The grid changed while you were submitting it. Reload and try again.")
     assert database_state() == before
 
 
@@ -299,9 +334,13 @@ def test_saving_a_grid_decided_while_the_mapper_was_editing_is_refused(mapper, m
     before = database_state()
 
     with pytest.raises(MappingError, match="This grid was decided while you were editing it"):
-        services.review_save_draft(qualification=qualification, framework=default_framework(),
-                                   user=mapper, marks=ticks((modules[0], 2)),
-                                   version=review.version)
+        services.review_save_draft(
+            qualification=qualification,
+            framework=default_framework(),
+            user=mapper,
+            marks=ticks((modules[0], 2)),
+            version=review.version,
+        )
     assert database_state() == before
 
 
@@ -318,8 +357,9 @@ def test_a_moderator_deciding_from_a_page_opened_before_a_return_and_resubmissio
     with pytest.raises(MappingError) as refused:
         services.review_approve(review=opened, moderator=moderator, version=opened.version)
 
-    assert str(refused.value) == ("This grid changed since you opened it. Reload the page and "
-                                  "review it again.")
+    assert str(refused.value) == (
+        "This grid changed since you opened it. Reload the page and review it again."
+    )
     assert database_state() == before
 
 
@@ -333,11 +373,13 @@ def test_a_moderator_deciding_a_grid_another_moderator_decided_is_told_who(
     before = database_state()
 
     with pytest.raises(MappingError) as refused:
-        services.review_return(review=opened, moderator=moderator, version=opened.version,
-                               reason="Too generous.")
+        services.review_return(
+            review=opened, moderator=moderator, version=opened.version, reason="Too generous."
+        )
 
-    assert str(refused.value) == ("This grid is no longer waiting for moderation: it was "
-                                  "approved by meg.moderator in the meantime.")
+    assert str(refused.value) == (
+        "This grid is no longer waiting for moderation: it was approved by meg.moderator in the meantime."
+    )
     assert database_state() == before
 
 
@@ -372,13 +414,15 @@ def test_saving_again_replaces_the_marks_and_keeps_their_history(mapper):
     qualification, (module,) = qualification_with(1)
     save(qualification, mapper, ticks((module, 1), (module, 2), basis="titles"))
 
-    review = save(qualification, mapper, ticks((module, 2), (module, 5), basis="outcomes",
-                                               note="checked the handbook"))
+    review = save(
+        qualification, mapper, ticks((module, 2), (module, 5), basis="outcomes", note="checked the handbook")
+    )
 
     assert set(review.marks.values_list("area__number", "basis", "note")) == {
-        (2, "outcomes", "checked the handbook"), (5, "outcomes", "checked the handbook")}
-    assert Counter(GridMark.history.values_list("history_type", flat=True)) == {
-        "+": 3, "-": 1, "~": 1}
+        (2, "outcomes", "checked the handbook"),
+        (5, "outcomes", "checked the handbook"),
+    }
+    assert Counter(GridMark.history.values_list("history_type", flat=True)) == {"+": 3, "-": 1, "~": 1}
     assert review.version == 3  # created at 1, saved twice
 
 
@@ -431,9 +475,7 @@ def test_an_approval_that_fails_half_way_publishes_nothing(mapper, moderator, mo
     assert public_cells(qualification, [module]) == {(module.pk, 1)}
 
 
-def test_a_module_judged_through_another_qualification_shows_its_judgement(
-    mapper, second_mapper, moderator
-):
+def test_a_module_judged_through_another_qualification_shows_its_judgement(mapper, second_mapper, moderator):
     first_qualification, (shared,) = qualification_with(1)
     second_qualification, (own,) = qualification_with(1)
     QualificationModuleFactory(qualification=second_qualification, module=shared, order=9)
@@ -463,8 +505,13 @@ def test_changing_a_shared_modules_judgement_keeps_the_published_one_until_appro
 
     assert public_cells(first_qualification, [shared]) == {(shared.pk, 1), (shared.pk, 2)}
     grid = build_grid(second_qualification, default_framework())
-    changes = {c.column.area.number: c.change for r in grid.rows if r.key == f"m{shared.pk}"
-               for c in r.cells if c.change}
+    changes = {
+        c.column.area.number: c.change
+        for r in grid.rows
+        if r.key == f"m{shared.pk}"
+        for c in r.cells
+        if c.change
+    }
     assert changes == {1: "removed", 5: "added"}
     # The first qualification, with no grid in progress, still shows the public state.
     first_grid = build_grid(first_qualification, default_framework())

@@ -62,9 +62,9 @@ def test_the_draw_is_the_same_for_the_same_seed_and_grid(mapper):
 def test_the_draw_differs_between_grids_and_rounds():
     framework = default_framework()
     draws = {
-        services.draw_value("seed", MappingReview(qualification_id=q, framework_id=framework.pk,
-                                                  round=r))
-        for q in range(1, 51) for r in (1, 2)
+        services.draw_value("seed", MappingReview(qualification_id=q, framework_id=framework.pk, round=r))
+        for q in range(1, 51)
+        for r in (1, 2)
     }
     assert len(draws) == 100
 
@@ -75,8 +75,8 @@ def test_over_two_thousand_grids_the_drawn_share_is_close_to_the_rate(rate, seed
     framework = default_framework()
     n = 2000
     drawn = sum(
-        services.draw_value(seed, MappingReview(qualification_id=q, framework_id=framework.pk,
-                                                round=1)) < rate / 100
+        services.draw_value(seed, MappingReview(qualification_id=q, framework_id=framework.pk, round=1))
+        < rate / 100
         for q in range(1, n + 1)
     )
     # Binomial(n, p): 4.5 standard deviations either side fail a fair draw about
@@ -114,15 +114,16 @@ def test_a_grid_not_drawn_is_accepted_at_once_and_its_judgements_are_public(mapp
     assert (review.sampled, review.sample_rate, review.moderated_by) == (False, 30, None)
     assert review.published_at is not None
     assert review.moderation_note == "not drawn in a 30 % sample"
-    public = services.published_attributes(qualification, default_framework(),
-                                           [first.pk, second.pk])
+    public = services.published_attributes(qualification, default_framework(), [first.pk, second.pk])
     assert set(public) == set(marks)
     assert public_cells(qualification, [first, second]) == cells_of(marks)
     accepted = ReviewEvent.objects.get(review=review, kind=EventKind.ACCEPT_UNSAMPLED)
     assert accepted.actor is None
-    assert accepted.note == ("Not drawn in the sample, so accepted without moderation. "
-                             f"Published: {len(marks)} judgements added, 0 withdrawn, "
-                             "0 with a new basis or note.")
+    assert accepted.note == (
+        "Not drawn in the sample, so accepted without moderation. "
+        f"Published: {len(marks)} judgements added, 0 withdrawn, "
+        "0 with a new basis or note."
+    )
     assert services.open_review(qualification, default_framework()) is None
 
 
@@ -140,9 +141,7 @@ def test_a_drawn_grid_waits_for_a_moderator_and_publishes_nothing(mapper, modera
     assert "drawn for moderation" in ReviewEvent.objects.get(kind=EventKind.SUBMIT).note
 
 
-def test_under_sampling_each_grid_is_accepted_exactly_when_its_draw_is_not_below_the_rate(
-    mapper, moderator
-):
+def test_under_sampling_each_grid_is_accepted_exactly_when_its_draw_is_not_below_the_rate(mapper, moderator):
     sample_policy(mapper, moderator, 40)
     seed = ModerationPolicy.objects.get(mapper=mapper).seed
     outcomes = []
@@ -154,7 +153,8 @@ def test_under_sampling_each_grid_is_accepted_exactly_when_its_draw_is_not_below
     for drawn, status in outcomes:
         assert status == (ReviewStatus.SUBMITTED if drawn else ReviewStatus.ACCEPTED)
     assert MappingReview.objects.filter(status=ReviewStatus.ACCEPTED).count() == sum(
-        not drawn for drawn, _ in outcomes)
+        not drawn for drawn, _ in outcomes
+    )
 
 
 def test_a_returned_grid_reopens_for_its_mapper_with_the_reason(mapper, moderator):
@@ -192,9 +192,7 @@ def test_a_drawn_grid_cannot_be_withdrawn_by_its_mapper(mapper, moderator):
     assert database_state() == before
 
 
-def test_a_resubmitted_grid_is_always_moderated_even_if_a_new_draw_would_pass_it(
-    mapper, moderator
-):
+def test_a_resubmitted_grid_is_always_moderated_even_if_a_new_draw_would_pass_it(mapper, moderator):
     sample_policy(mapper, moderator, 50)
     qualification, (module,) = qualification_with(1)
     draft = save(qualification, mapper, ticks((module, 1)))
@@ -231,13 +229,17 @@ def test_returning_a_sampled_mappers_grid_puts_them_back_on_full_moderation(mapp
     change = ReviewEvent.objects.filter(kind=EventKind.POLICY_CHANGE).first()
     assert (change.mapper, change.actor, change.review) == (mapper, moderator, None)
     assert change.at >= started
-    assert change.note == ("sample at 30 % → every grid moderated. A grid was returned, so "
-                           "every grid is moderated again.")
+    assert change.note == (
+        "sample at 30 % → every grid moderated. A grid was returned, so every grid is moderated again."
+    )
     # The mapper's next grid is moderated, with no draw.
     other, _ = qualification_with(0)
     next_review = submit(other, mapper, ticks((None, 1)))
     assert (next_review.status, next_review.sample_rate, next_review.sampled) == (
-        ReviewStatus.SUBMITTED, None, None)
+        ReviewStatus.SUBMITTED,
+        None,
+        None,
+    )
 
 
 def test_returning_a_grid_of_a_mapper_moderated_in_full_leaves_their_policy(mapper, moderator):
@@ -260,7 +262,8 @@ def test_returning_a_grid_of_a_mapper_moderated_in_full_leaves_their_policy(mapp
 FIRST_MAPPER_HISTORY = (
     ["refuse", "refuse-agree", "agree", "refuse", "wait", "unsampled", "refuse", "agree"]
     + ["agree", "agree", "refuse-agree", "agree", "unsampled", "agree", "agree", "refuse-wait"]
-    + ["agree"] * 6 + ["refuse", "agree", "agree", "unsampled", "agree", "agree", "wait"]
+    + ["agree"] * 6
+    + ["refuse", "agree", "agree", "unsampled", "agree", "agree", "wait"]
 )
 SECOND_MAPPER_HISTORY = ["agree", "refuse", "refuse-agree", "unsampled", "agree"]
 MODERATED = {"agree", "refuse", "refuse-agree", "refuse-wait"}
@@ -275,8 +278,9 @@ def expected_agreement(history: list[str], recent: int = 20) -> tuple[int, int, 
 def play(history: list[str], mapper, moderator) -> None:
     for outcome in history:
         if outcome == "unsampled":
-            MappingReviewFactory(accepted=True, mapped_by=mapper, sample_rate=10,
-                                 sample_draw=0.5, sampled=False)
+            MappingReviewFactory(
+                accepted=True, mapped_by=mapper, sample_rate=10, sample_draw=0.5, sampled=False
+            )
             continue
         qualification, _ = qualification_with(0)
         review = submit(qualification, mapper, ticks((None, 1)))
@@ -290,9 +294,7 @@ def play(history: list[str], mapper, moderator) -> None:
                 approve(review, moderator)
 
 
-def test_agreement_rates_over_all_time_and_the_last_twenty(
-    mapper, second_mapper, moderator
-):
+def test_agreement_rates_over_all_time_and_the_last_twenty(mapper, second_mapper, moderator):
     play(FIRST_MAPPER_HISTORY, mapper, moderator)
     play(SECOND_MAPPER_HISTORY, second_mapper, moderator)
     idle = person("Mapper", username="ida.idle")
@@ -305,12 +307,15 @@ def test_agreement_rates_over_all_time_and_the_last_twenty(
         moderated, agreed, recent_moderated, recent_agreed = expected_agreement(history)
         got = rates[who.pk]
         assert (got.moderated, got.agreed, got.recent_moderated, got.recent_agreed) == (
-            moderated, agreed, recent_moderated, recent_agreed), who
+            moderated,
+            agreed,
+            recent_moderated,
+            recent_agreed,
+        ), who
         assert got.rate == pytest.approx(agreed / moderated)
         assert got.recent_rate == pytest.approx(recent_agreed / recent_moderated)
     # The history is built so the last twenty differ from all time.
-    assert expected_agreement(FIRST_MAPPER_HISTORY)[:2] != expected_agreement(
-        FIRST_MAPPER_HISTORY)[2:]
+    assert expected_agreement(FIRST_MAPPER_HISTORY)[:2] != expected_agreement(FIRST_MAPPER_HISTORY)[2:]
     assert idle.pk not in rates
 
 

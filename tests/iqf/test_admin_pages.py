@@ -60,48 +60,8 @@ pytestmark = pytest.mark.django_db
 # offerings; a role's clusters and qualifications; a review's users...).
 
 
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 # Records that change only through a workflow or a migration: their admins list and show
 # them but offer no add form.
-
-
 
 
 def test_every_registered_admin_has_a_row_builder():
@@ -185,12 +145,6 @@ def test_qualification_changelist_takes_as_many_queries_for_a_clerk_with_25_rows
 # An object of each model with ``n`` rows in every inline its change form shows.
 
 
-
-
-
-
-
-
 def scheme_with_inlines(n: int):
     scheme = ClusterSchemeFactory()
     ClusterFactory.create_batch(n, scheme=scheme)
@@ -206,8 +160,11 @@ def framework_with_inlines(n: int):
 def review_with_inlines(n: int):
     review = MappingReviewFactory(approved=True)
     for i in range(n):
-        ReviewEventFactory(review=review, kind=EventKind.RETURN if i % 2 else EventKind.SUBMIT,
-                           actor=review.moderated_by if i % 2 else review.mapped_by)
+        ReviewEventFactory(
+            review=review,
+            kind=EventKind.RETURN if i % 2 else EventKind.SUBMIT,
+            actor=review.moderated_by if i % 2 else review.mapped_by,
+        )
     return review
 
 
@@ -342,12 +299,16 @@ def test_cluster_page_lists_and_adds_roles(admin_client):
 # -- import and export rights on every model -----------------------------------------
 
 CONTENT = {
-    "qualifications.qualification", "qualifications.module", "qualifications.awardingbody",
-    "qualifications.qualificationtype", "qualifications.provider", "roles.clusterscheme",
-    "roles.cluster", "roles.role",
+    "qualifications.qualification",
+    "qualifications.module",
+    "qualifications.awardingbody",
+    "qualifications.qualificationtype",
+    "qualifications.provider",
+    "roles.clusterscheme",
+    "roles.cluster",
+    "roles.role",
 }
-MAPPING = {"commoncore.framework", "commoncore.element", "commoncore.mappingreview",
-           "commoncore.attribute"}
+MAPPING = {"commoncore.framework", "commoncore.element", "commoncore.mappingreview", "commoncore.attribute"}
 IMPORTABLE = CONTENT | MAPPING | {"commoncore.moderationpolicy"}
 EXPORTABLE = IMPORTABLE | {"commoncore.reviewevent"}
 IMPORT_RIGHTS = {
@@ -357,8 +318,8 @@ IMPORT_RIGHTS = {
     "Analyst": set(),
     "no group": set(),
     # grids and judgements move through the workflow or the bundle, never a single sheet
-    "superuser": IMPORTABLE - {"commoncore.attribute", "commoncore.moderationpolicy",
-                               "commoncore.mappingreview"},
+    "superuser": IMPORTABLE
+    - {"commoncore.attribute", "commoncore.moderationpolicy", "commoncore.mappingreview"},
 }
 EXPORT_RIGHTS = {
     "Data clerk": CONTENT,
@@ -408,11 +369,13 @@ def export(client: Client, label: str, file_format: str = "csv", query: str = ""
     """Download the export of ``label`` as the export page offers it, every column ticked."""
     url = admin_url(label, "export") + query
     form = client.get(url).context["form"]
-    data = {"resource": "0", "format": next(
-        value for value, title in form.fields["format"].choices if title == file_format
-    )}
-    data.update({name: "on" for name, field in form.fields.items()
-                 if getattr(field, "is_selectable_field", False)})
+    data = {
+        "resource": "0",
+        "format": next(value for value, title in form.fields["format"].choices if title == file_format),
+    }
+    data.update(
+        {name: "on" for name, field in form.fields.items() if getattr(field, "is_selectable_field", False)}
+    )
     return client.post(url, data)
 
 
@@ -485,7 +448,8 @@ def test_export_gives_what_the_filtered_changelist_shows(clerk):
     QualificationFactory(ref="C1")
     QualificationFactory(ref="W1", withdrawn=True)
 
-    rows = csv_rows(export(client_for(clerk), "qualifications.qualification",
-                           query="?status__exact=withdrawn"))
+    rows = csv_rows(
+        export(client_for(clerk), "qualifications.qualification", query="?status__exact=withdrawn")
+    )
 
     assert [row["ref"] for row in rows] == ["W1"]

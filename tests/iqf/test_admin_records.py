@@ -45,20 +45,23 @@ pytestmark = pytest.mark.django_db
 # -- archiving instead of deleting ---------------------------------------------------
 
 
-
-
 def test_withdraw_action_archives_the_selected_qualifications_and_says_how_many(clerk):
     first, second, untouched = QualificationFactory.create_batch(3)
     already = QualificationFactory(withdrawn=True)
 
-    response = run_action(client_for(clerk), "qualifications.qualification", "withdraw",
-                          [first, second, already])
+    response = run_action(
+        client_for(clerk), "qualifications.qualification", "withdraw", [first, second, already]
+    )
 
     assert response.status_code == 200
     assert messages_of(response) == ["Withdrew 2 qualifications; 1 already withdrawn."]
     statuses = dict(Qualification.objects.values_list("pk", "status"))
-    assert statuses == {first.pk: "withdrawn", second.pk: "withdrawn", untouched.pk: "current",
-                        already.pk: "withdrawn"}
+    assert statuses == {
+        first.pk: "withdrawn",
+        second.pk: "withdrawn",
+        untouched.pk: "current",
+        already.pk: "withdrawn",
+    }
 
 
 def test_withdraw_action_records_who_archived_what_in_history(clerk):
@@ -103,7 +106,8 @@ def test_readers_are_not_offered_and_cannot_run_the_withdraw_action(who):
     run_action(client, "qualifications.qualification", "withdraw", [qualification])
 
     assert page.context["action_form"] is None or "withdraw" not in dict(
-        page.context["action_form"].fields["action"].choices)
+        page.context["action_form"].fields["action"].choices
+    )
     qualification.refresh_from_db()
     assert qualification.status == "current"
     assert qualification.history.count() == 1
@@ -115,8 +119,9 @@ def test_withdrawn_qualifications_stay_listed_marked_and_leave_the_current_filte
     client = client_for(clerk)
 
     everything = client.get(admin_url("qualifications.qualification", "changelist"))
-    only_current = client.get(admin_url("qualifications.qualification", "changelist")
-                              + "?status__exact=current")
+    only_current = client.get(
+        admin_url("qualifications.qualification", "changelist") + "?status__exact=current"
+    )
 
     assert everything.context["cl"].result_count == 2
     assert "<strong>Withdrawn</strong>" in everything.content.decode()
@@ -137,10 +142,12 @@ def test_archive_action_archives_the_selected_rows_with_history(clerk, label):
     make, field, archived = ARCHIVABLE[label]
     chosen, untouched = make(), make()
     # a related row, so that the changelist's counting annotation is not empty
-    {"qualifications.module": lambda: QualificationModuleFactory(module=chosen),
-     "qualifications.awardingbody": lambda: QualificationFactory(awarding_body=chosen),
-     "qualifications.provider": lambda: OfferingFactory(provider=chosen),
-     "roles.role": lambda: RoleQualificationFactory(role=chosen)}[label]()
+    {
+        "qualifications.module": lambda: QualificationModuleFactory(module=chosen),
+        "qualifications.awardingbody": lambda: QualificationFactory(awarding_body=chosen),
+        "qualifications.provider": lambda: OfferingFactory(provider=chosen),
+        "roles.role": lambda: RoleQualificationFactory(role=chosen),
+    }[label]()
 
     response = run_action(client_for(clerk), label, "archive", [chosen])
 
@@ -174,8 +181,9 @@ def test_history_page_shows_each_edit_with_its_author_and_change(clerk):
     qualification = QualificationFactory(title="Diploma in Playwork", learning_hours=120)
     client = client_for(clerk)
     url = admin_url("qualifications.qualification", "change", qualification.pk)
-    saved = client.post(url, {**form_data(client.get(url)), "title": "Extended Diploma in Playwork",
-                              "learning_hours": "360"})
+    saved = client.post(
+        url, {**form_data(client.get(url)), "title": "Extended Diploma in Playwork", "learning_hours": "360"}
+    )
 
     response = client.get(admin_url("qualifications.qualification", "history", qualification.pk))
     page = page_text(response)
@@ -185,9 +193,7 @@ def test_history_page_shows_each_edit_with_its_author_and_change(clerk):
     assert "Diploma in Playwork → Extended Diploma in Playwork" in page
     assert "120 → 360" in page
     assert clerk.username in page
-    assert [r.get_history_type_display() for r in response.context["page_obj"]] == [
-        "Changed", "Created"
-    ]
+    assert [r.get_history_type_display() for r in response.context["page_obj"]] == ["Changed", "Created"]
 
 
 def test_history_page_shows_the_archiving_by_the_action(clerk):
@@ -222,16 +228,18 @@ def retitled_qualification():
     first = qualification.history.get()
     qualification.title = "Second title"
     qualification.save()
-    return qualification, reverse("admin:qualifications_qualification_simple_history",
-                                  args=[qualification.pk, first.pk])
+    return qualification, reverse(
+        "admin:qualifications_qualification_simple_history", args=[qualification.pk, first.pk]
+    )
 
 
 def as_drawn(page) -> dict:
     """What a browser sends from an old version's page: its form, with the stale-edit
     guard's field as the page's HTML draws it (or without it, if the page leaves it out)."""
     data = {key: value for key, value in form_data(page).items() if key != "iqf_loaded_at"}
-    data.update(re.findall(r'<input type="hidden" name="(iqf_loaded_at)" value="([^"]*)"',
-                           page.content.decode()))
+    data.update(
+        re.findall(r'<input type="hidden" name="(iqf_loaded_at)" value="([^"]*)"', page.content.decode())
+    )
     return data
 
 
@@ -274,7 +282,8 @@ def test_a_revert_opened_before_another_save_is_refused(clerk):
     client = client_for(clerk)
     data = as_drawn(client.get(url))
     Qualification.objects.filter(pk=qualification.pk).update(
-        title="Third title", updated_at=qualification.updated_at + datetime.timedelta(seconds=5))
+        title="Third title", updated_at=qualification.updated_at + datetime.timedelta(seconds=5)
+    )
 
     response = client.post(url, data)
 
@@ -303,8 +312,9 @@ def test_nobody_reverts_a_grid_through_its_history(who):
 
 def index_rows(response) -> dict[str, tuple[str, str]]:
     """The index's tables: label -> (link, count)."""
-    found = re.findall(r'<th scope="row"><a href="([^"]*)">([^<]*)</a></th><td>([^<]*)</td>',
-                       response.content.decode())
+    found = re.findall(
+        r'<th scope="row"><a href="([^"]*)">([^<]*)</a></th><td>([^<]*)</td>', response.content.decode()
+    )
     return {html.unescape(label): (html.unescape(link), count.strip()) for link, label, count in found}
 
 
@@ -318,15 +328,21 @@ def verification_cases():
     more than a year (365 days) ago."""
     today = timezone.localdate()
     cases = [
-        ("never", None, "current"), ("today", 0, "current"), ("months", 100, "current"),
-        ("almost-a-year", 364, "current"), ("over-a-year", 366, "current"),
-        ("years", 800, "current"), ("never-withdrawn", None, "withdrawn"),
-        ("years-withdrawn", 800, "withdrawn"), ("years-superseded", 800, "superseded"),
+        ("never", None, "current"),
+        ("today", 0, "current"),
+        ("months", 100, "current"),
+        ("almost-a-year", 364, "current"),
+        ("over-a-year", 366, "current"),
+        ("years", 800, "current"),
+        ("never-withdrawn", None, "withdrawn"),
+        ("years-withdrawn", 800, "withdrawn"),
+        ("years-superseded", 800, "superseded"),
     ]
     successor = QualificationFactory(ref="successor", last_verified=today)
     for ref, age, status in cases:
         QualificationFactory(
-            ref=ref, status=status,
+            ref=ref,
+            status=status,
             last_verified=None if age is None else today - datetime.timedelta(days=age),
             superseded_by=successor if status == "superseded" else None,
         )
@@ -390,11 +406,14 @@ def test_index_takes_as_many_queries_for_many_records_as_for_few(admin_client):
 # -- two people editing one record ------------------------------------------------------
 
 
-@pytest.mark.parametrize(("label", "make", "field"), [
-    ("qualifications.qualification", lambda: QualificationFactory(title="Original"), "title"),
-    ("qualifications.module", lambda: ModuleFactory(title="Original"), "title"),
-    ("roles.role", lambda: RoleFactory(title="Original"), "title"),
-])
+@pytest.mark.parametrize(
+    ("label", "make", "field"),
+    [
+        ("qualifications.qualification", lambda: QualificationFactory(title="Original"), "title"),
+        ("qualifications.module", lambda: ModuleFactory(title="Original"), "title"),
+        ("roles.role", lambda: RoleFactory(title="Original"), "title"),
+    ],
+)
 def test_the_later_of_two_saves_from_forms_opened_together_is_refused(clerk, label, make, field):
     record = make()
     other = person("Data clerk")

@@ -154,8 +154,11 @@ def build_world() -> World:
         RoleClusterFactory(role=role, cluster=world.cluster)
         RoleQualificationFactory(role=role, qualification=world.qualification, is_key=True)
     # a grid awaiting moderation, mapped by someone who is none of the actors
-    world.review = MappingReviewFactory(qualification=QualificationFactory(), submitted=True,
-                                        mapped_by=person("Mapper", username="authz-other-mapper"))
+    world.review = MappingReviewFactory(
+        qualification=QualificationFactory(),
+        submitted=True,
+        mapped_by=person("Mapper", username="authz-other-mapper"),
+    )
     ReviewEventFactory(review=world.review)
     ModerationPolicyFactory(mapper=world.review.mapped_by, set_by=users["superuser"])
     AttributeFactory(qualification=QualificationFactory())
@@ -193,60 +196,69 @@ ENDPOINTS: dict[str, Endpoint] = {
     # public pages
     "public-home": Endpoint(lambda w: reverse("home"), admin=False),
     "public-clusters": Endpoint(lambda w: reverse("roles:scheme-index"), admin=False),
-    "public-scheme": Endpoint(lambda w: reverse("roles:scheme-detail", args=[w.scheme.slug]),
-                              admin=False),
+    "public-scheme": Endpoint(lambda w: reverse("roles:scheme-detail", args=[w.scheme.slug]), admin=False),
     "public-cluster": Endpoint(
-        lambda w: reverse("roles:cluster-detail", args=[w.scheme.slug, w.cluster.slug]), admin=False),
+        lambda w: reverse("roles:cluster-detail", args=[w.scheme.slug, w.cluster.slug]), admin=False
+    ),
     "public-role": Endpoint(lambda w: reverse("roles:role-detail", args=[w.role.slug]), admin=False),
     "public-role-move": Endpoint(
-        lambda w: f"{reverse('roles:role-move')}?from={w.role.slug}&to={w.other_role.slug}",
-        admin=False),
+        lambda w: f"{reverse('roles:role-move')}?from={w.role.slug}&to={w.other_role.slug}", admin=False
+    ),
     "public-finder": Endpoint(lambda w: reverse("qualifications:finder"), admin=False),
     "public-qualification": Endpoint(
-        lambda w: reverse("qualifications:qualification-detail", args=[w.qualification.ref]),
-        admin=False),
+        lambda w: reverse("qualifications:qualification-detail", args=[w.qualification.ref]), admin=False
+    ),
     "public-module": Endpoint(
-        lambda w: reverse("qualifications:module-detail", args=[w.module.ref]), admin=False),
+        lambda w: reverse("qualifications:module-detail", args=[w.module.ref]), admin=False
+    ),
     "public-providers": Endpoint(lambda w: reverse("qualifications:provider-directory"), admin=False),
     "public-common-core": Endpoint(lambda w: reverse("commoncore:framework"), admin=False),
     "public-framework": Endpoint(
-        lambda w: reverse("commoncore:framework-detail", args=[w.framework.slug]), admin=False),
+        lambda w: reverse("commoncore:framework-detail", args=[w.framework.slug]), admin=False
+    ),
     "public-reports": Endpoint(lambda w: reverse("reports:index"), admin=False),
     "public-report": Endpoint(lambda w: reverse("reports:report", args=["coverage"]), admin=False),
-    "public-report-csv": Endpoint(lambda w: reverse("reports:report-csv", args=["coverage"]),
-                                  admin=False),
-    "public-report-xlsx": Endpoint(lambda w: reverse("reports:report-xlsx", args=["coverage"]),
-                                   admin=False),
+    "public-report-csv": Endpoint(lambda w: reverse("reports:report-csv", args=["coverage"]), admin=False),
+    "public-report-xlsx": Endpoint(lambda w: reverse("reports:report-xlsx", args=["coverage"]), admin=False),
     "health": Endpoint(lambda w: reverse("health"), admin=False),
     # the admin's own pages
     "admin-login": Endpoint(lambda w: reverse("admin:login"), admin=False),
     "admin-index": Endpoint(lambda w: reverse("admin:index")),
     "admin-own-password": Endpoint(lambda w: reverse("admin:password_change")),
     "awarding-body-autocomplete": Endpoint(
-        lambda w: reverse("admin:autocomplete")
-        + "?app_label=qualifications&model_name=qualification&field_name=awarding_body&term=A"),
+        lambda w: (
+            reverse("admin:autocomplete")
+            + "?app_label=qualifications&model_name=qualification&field_name=awarding_body&term=A"
+        )
+    ),
     # qualification screens beyond the common ones
     "qualification-withdraw-action": Endpoint(
         lambda w: admin_url("qualifications.qualification", "changelist"),
-        lambda w: {"action": "withdraw", "index": "0", "_selected_action": [str(w.qualification.pk)]}),
+        lambda w: {"action": "withdraw", "index": "0", "_selected_action": [str(w.qualification.pk)]},
+    ),
     "qualification-history-version": Endpoint(
-        lambda w: reverse("admin:qualifications_qualification_simple_history",
-                          args=[w.qualification.pk, w.version_id])),
+        lambda w: reverse(
+            "admin:qualifications_qualification_simple_history", args=[w.qualification.pk, w.version_id]
+        )
+    ),
     "qualification-import": Endpoint(lambda w: admin_url("qualifications.qualification", "import")),
     "qualification-process-import": Endpoint(
-        lambda w: admin_url("qualifications.qualification", "process_import")),
+        lambda w: admin_url("qualifications.qualification", "process_import")
+    ),
     "qualification-export": Endpoint(lambda w: admin_url("qualifications.qualification", "export")),
     # a sheet of grids could publish someone's work under any moderator's name
     "mapping-review-import": Endpoint(lambda w: admin_url("commoncore.mappingreview", "import")),
     "mapping-review-process-import": Endpoint(
-        lambda w: admin_url("commoncore.mappingreview", "process_import")),
+        lambda w: admin_url("commoncore.mappingreview", "process_import")
+    ),
     # the mapping workflow's pages (commoncore.admin_views)
     "mapping-queue": Endpoint(lambda w: reverse("admin:commoncore_queue")),
     "mapping-mappers": Endpoint(lambda w: reverse("admin:commoncore_mappers")),
     "mapping-grids": Endpoint(lambda w: reverse("admin:commoncore_grids", args=[w.qualification.pk])),
     "mapping-grid": Endpoint(
         lambda w: reverse("admin:commoncore_grid", args=[w.qualification.pk, w.framework.slug]),
-        lambda w: {"version": "", "_save": "1"}),
+        lambda w: {"version": "", "_save": "1"},
+    ),
     "mapping-moderate": Endpoint(lambda w: reverse("admin:commoncore_moderate", args=[w.review.pk])),
     # users and groups
     "user-changelist": Endpoint(lambda w: admin_url("auth.user", "changelist")),
@@ -255,10 +267,14 @@ ENDPOINTS: dict[str, Endpoint] = {
     "group-changelist": Endpoint(lambda w: admin_url("auth.group", "changelist")),
     # who mapped a grid: searching users goes by the right to view users
     "user-autocomplete": Endpoint(
-        lambda w: reverse("admin:autocomplete")
-        + "?app_label=commoncore&model_name=mappingreview&field_name=mapped_by&term=authz"),
+        lambda w: (
+            reverse("admin:autocomplete")
+            + "?app_label=commoncore&model_name=mappingreview&field_name=mapped_by&term=authz"
+        )
+    ),
     "bundle-import-change": Endpoint(
-        lambda w: admin_url("bundles.bundleimport", "change", w.bundle_import.pk)),
+        lambda w: admin_url("bundles.bundleimport", "change", w.bundle_import.pk)
+    ),
 }
 
 #: The main models: changelist, add, change, history and delete screens of each.
@@ -276,12 +292,14 @@ for _name, (_label, _obj) in MAIN_MODELS.items():
     ENDPOINTS[f"{_name}-changelist"] = Endpoint(lambda w, label=_label: admin_url(label, "changelist"))
     ENDPOINTS[f"{_name}-add"] = Endpoint(lambda w, label=_label: admin_url(label, "add"))
     ENDPOINTS[f"{_name}-change"] = Endpoint(
-        lambda w, label=_label, obj=_obj: admin_url(label, "change", obj(w).pk))
+        lambda w, label=_label, obj=_obj: admin_url(label, "change", obj(w).pk)
+    )
     ENDPOINTS[f"{_name}-history"] = Endpoint(
-        lambda w, label=_label, obj=_obj: admin_url(label, "history", obj(w).pk))
+        lambda w, label=_label, obj=_obj: admin_url(label, "history", obj(w).pk)
+    )
     ENDPOINTS[f"{_name}-delete"] = Endpoint(
-        lambda w, label=_label, obj=_obj: admin_url(label, "delete", obj(w).pk),
-        lambda w: {"post": "yes"})
+        lambda w, label=_label, obj=_obj: admin_url(label, "delete", obj(w).pk), lambda w: {"post": "yes"}
+    )
 
 #: The other registered models: their changelists.
 OTHER_CHANGELISTS = {
@@ -313,169 +331,157 @@ def row(*statuses: int) -> dict[str, int]:
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # columns: anon, nonstaff, inactive, staff, clerk, mapper, moderator, analyst, superuser
     #                                             anon nstf inac stff clrk mapr modr anlt supr
-    ("public-home", "GET"):                   row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-home", "POST"):                  row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-clusters", "GET"):               row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-clusters", "POST"):              row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-scheme", "GET"):                 row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-scheme", "POST"):                row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-cluster", "GET"):                row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-cluster", "POST"):               row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-role", "GET"):                   row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-role", "POST"):                  row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-role-move", "GET"):              row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-role-move", "POST"):             row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-finder", "GET"):                 row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-finder", "POST"):                row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-qualification", "GET"):          row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-qualification", "POST"):         row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-module", "GET"):                 row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-module", "POST"):                row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-providers", "GET"):              row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-providers", "POST"):             row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-common-core", "GET"):            row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-common-core", "POST"):           row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-framework", "GET"):              row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-framework", "POST"):             row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-reports", "GET"):                row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-reports", "POST"):               row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-report", "GET"):                 row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-report", "POST"):                row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-report-csv", "GET"):             row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-report-csv", "POST"):            row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("public-report-xlsx", "GET"):            row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("public-report-xlsx", "POST"):           row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-    ("health", "GET"):                        row(200, 200, 200, 200, 200, 200, 200, 200, 200),
-    ("health", "POST"):                       row(405, 405, 405, 405, 405, 405, 405, 405, 405),
-
+    ("public-home", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-home", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-clusters", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-clusters", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-scheme", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-scheme", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-cluster", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-cluster", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-role", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-role", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-role-move", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-role-move", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-finder", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-finder", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-qualification", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-qualification", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-module", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-module", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-providers", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-providers", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-common-core", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-common-core", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-framework", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-framework", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-reports", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-reports", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-report", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-report", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-report-csv", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-report-csv", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("public-report-xlsx", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("public-report-xlsx", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
+    ("health", "GET"): row(200, 200, 200, 200, 200, 200, 200, 200, 200),
+    ("health", "POST"): row(405, 405, 405, 405, 405, 405, 405, 405, 405),
     # the sign-in page sends whoever is already let in to the index
-    ("admin-login", "GET"):                   row(200, 200, 200, 302, 302, 302, 302, 302, 302),
-    ("admin-index", "GET"):                   row(302, 302, 302, 200, 200, 200, 200, 200, 200),
+    ("admin-login", "GET"): row(200, 200, 200, 302, 302, 302, 302, 302, 302),
+    ("admin-index", "GET"): row(302, 302, 302, 200, 200, 200, 200, 200, 200),
     # every staff user may change their own password
-    ("admin-own-password", "GET"):            row(302, 302, 302, 200, 200, 200, 200, 200, 200),
-    ("awarding-body-autocomplete", "GET"):    row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-
+    ("admin-own-password", "GET"): row(302, 302, 302, 200, 200, 200, 200, 200, 200),
+    ("awarding-body-autocomplete", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
     # qualifications: clerks write, everyone in a group reads
-    ("qualification-changelist", "GET"):      row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("qualification-add", "GET"):             row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("qualification-add", "POST"):            row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("qualification-change", "GET"):          row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("qualification-change", "POST"):         row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("qualification-history", "GET"):         row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("qualification-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("qualification-add", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("qualification-add", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("qualification-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("qualification-change", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("qualification-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
     ("qualification-history-version", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
     ("qualification-history-version", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("qualification-delete", "GET"):          row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("qualification-delete", "POST"):         row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("qualification-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("qualification-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
     # withdrawing is done (302 back to the list) by clerks; readers have no action at all,
     # so the forged action is ignored and the list shown again (200)
     ("qualification-withdraw-action", "POST"): row(302, 302, 302, 403, 302, 200, 200, 200, 302),
-    ("qualification-import", "GET"):          row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("qualification-import", "POST"):         row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("qualification-import", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("qualification-import", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
     # the confirm step of an import answers only a POST (405 to a GET, once let in)
-    ("qualification-process-import", "GET"):  row(302, 302, 302, 405, 405, 405, 405, 405, 405),
+    ("qualification-process-import", "GET"): row(302, 302, 302, 405, 405, 405, 405, 405, 405),
     ("qualification-process-import", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
     # grids are never imported through the admin, not even by a superuser
-    ("mapping-review-import", "GET"):          row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("mapping-review-import", "POST"):         row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-import", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-import", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
     ("mapping-review-process-import", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("qualification-export", "GET"):          row(302, 302, 302, 403, 200, 403, 403, 200, 200),
-    ("qualification-export", "POST"):         row(302, 302, 302, 403, 200, 403, 403, 200, 200),
-
-    ("module-changelist", "GET"):             row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("module-add", "GET"):                    row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("module-add", "POST"):                   row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("module-change", "GET"):                 row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("module-change", "POST"):                row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("module-history", "GET"):                row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("module-delete", "GET"):                 row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("module-delete", "POST"):                row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
-    ("awarding-body-changelist", "GET"):      row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("awarding-body-add", "GET"):             row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("awarding-body-add", "POST"):            row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("awarding-body-change", "GET"):          row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("awarding-body-change", "POST"):         row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("awarding-body-history", "GET"):         row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("awarding-body-delete", "GET"):          row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("awarding-body-delete", "POST"):         row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
-    ("provider-changelist", "GET"):           row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("provider-add", "GET"):                  row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("provider-add", "POST"):                 row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("provider-change", "GET"):               row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("provider-change", "POST"):              row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("provider-history", "GET"):              row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("provider-delete", "GET"):               row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("provider-delete", "POST"):              row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
-    ("role-changelist", "GET"):               row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("role-add", "GET"):                      row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("role-add", "POST"):                     row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("role-change", "GET"):                   row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("role-change", "POST"):                  row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("role-history", "GET"):                  row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("role-delete", "GET"):                   row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("role-delete", "POST"):                  row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
-    ("cluster-changelist", "GET"):            row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("cluster-add", "GET"):                   row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("cluster-add", "POST"):                  row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("cluster-change", "GET"):                row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("cluster-change", "POST"):               row(302, 302, 302, 403, 200, 403, 403, 403, 200),
-    ("cluster-history", "GET"):               row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("cluster-delete", "GET"):                row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("cluster-delete", "POST"):               row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
+    ("qualification-export", "GET"): row(302, 302, 302, 403, 200, 403, 403, 200, 200),
+    ("qualification-export", "POST"): row(302, 302, 302, 403, 200, 403, 403, 200, 200),
+    ("module-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("module-add", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("module-add", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("module-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("module-change", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("module-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("module-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("module-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("awarding-body-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("awarding-body-add", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("awarding-body-add", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("awarding-body-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("awarding-body-change", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("awarding-body-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("awarding-body-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("awarding-body-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("provider-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("provider-add", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("provider-add", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("provider-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("provider-change", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("provider-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("provider-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("provider-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("role-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("role-add", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("role-add", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("role-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("role-change", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("role-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("role-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("role-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("cluster-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("cluster-add", "GET"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("cluster-add", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("cluster-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("cluster-change", "POST"): row(302, 302, 302, 403, 200, 403, 403, 403, 200),
+    ("cluster-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("cluster-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("cluster-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
     # grids change only through the workflow's pages: no add form, read-only for everybody
-    ("mapping-review-changelist", "GET"):     row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-review-add", "GET"):            row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("mapping-review-add", "POST"):           row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("mapping-review-change", "GET"):         row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-review-change", "POST"):        row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("mapping-review-history", "GET"):        row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-review-delete", "GET"):         row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("mapping-review-delete", "POST"):        row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
+    ("mapping-review-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-review-add", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-add", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-review-change", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-review-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("mapping-review-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
     # frameworks: every group reads them; only a superuser writes
-    ("framework-changelist", "GET"):          row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("framework-add", "GET"):                 row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("framework-add", "POST"):                row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("framework-change", "GET"):              row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("framework-change", "POST"):             row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("framework-history", "GET"):             row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("framework-delete", "GET"):              row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-    ("framework-delete", "POST"):             row(302, 302, 302, 403, 403, 403, 403, 403, 403),
-
+    ("framework-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("framework-add", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("framework-add", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("framework-change", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("framework-change", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("framework-history", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("framework-delete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
+    ("framework-delete", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 403),
     ("qualification-type-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("region-changelist", "GET"):             row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("cluster-scheme-changelist", "GET"):     row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("element-changelist", "GET"):            row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("review-event-changelist", "GET"):       row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("moderation-policy-changelist", "GET"):  row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("attribute-changelist", "GET"):          row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("region-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("cluster-scheme-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("element-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("review-event-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("moderation-policy-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("attribute-changelist", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
     # the log of bundle imports: clerks and analysts only (migration 0007)
-    ("bundle-import-changelist", "GET"):      row(302, 302, 302, 403, 200, 403, 403, 200, 200),
-    ("bundle-import-change", "GET"):          row(302, 302, 302, 403, 200, 403, 403, 200, 200),
-
+    ("bundle-import-changelist", "GET"): row(302, 302, 302, 403, 200, 403, 403, 200, 200),
+    ("bundle-import-change", "GET"): row(302, 302, 302, 403, 200, 403, 403, 200, 200),
     # the mapping workflow: everyone in a group sees grids and policies; a mapper saves a
     # draft (302 back to the grid); a moderator's empty post is malformed (400)
-    ("mapping-queue", "GET"):                 row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-mappers", "GET"):               row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-mappers", "POST"):              row(302, 302, 302, 403, 403, 403, 400, 403, 400),
-    ("mapping-grids", "GET"):                 row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-grid", "GET"):                  row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-grid", "POST"):                 row(302, 302, 302, 403, 403, 302, 403, 403, 302),
-    ("mapping-moderate", "GET"):              row(302, 302, 302, 403, 200, 200, 200, 200, 200),
-    ("mapping-moderate", "POST"):             row(302, 302, 302, 403, 403, 403, 400, 403, 400),
-
+    ("mapping-queue", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-mappers", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-mappers", "POST"): row(302, 302, 302, 403, 403, 403, 400, 403, 400),
+    ("mapping-grids", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-grid", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-grid", "POST"): row(302, 302, 302, 403, 403, 302, 403, 403, 302),
+    ("mapping-moderate", "GET"): row(302, 302, 302, 403, 200, 200, 200, 200, 200),
+    ("mapping-moderate", "POST"): row(302, 302, 302, 403, 403, 403, 400, 403, 400),
     # users and groups: nobody but a superuser
-    ("user-changelist", "GET"):               row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("user-change", "GET"):                   row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("user-change", "POST"):                  row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("user-password", "GET"):                 row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("user-password", "POST"):                row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("group-changelist", "GET"):              row(302, 302, 302, 403, 403, 403, 403, 403, 200),
-    ("user-autocomplete", "GET"):             row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("user-changelist", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("user-change", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("user-change", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("user-password", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("user-password", "POST"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("group-changelist", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
+    ("user-autocomplete", "GET"): row(302, 302, 302, 403, 403, 403, 403, 403, 200),
 }
 
 #: Where a permitted request that is answered 302 goes: the index for the sign-in page of
@@ -525,7 +531,8 @@ def test_authorisation(world, actor, method, endpoint, expected):
     response = request(world.client(actor), method, url, spec.data(world))
 
     assert response.status_code == expected, (
-        f"{actor} {method} {url}: {response.status_code}, expected {expected}")
+        f"{actor} {method} {url}: {response.status_code}, expected {expected}"
+    )
     if spec.admin and actor in OUTSIDERS:
         # to the admin's sign-in page, and back here afterwards
         location = urlsplit(response["Location"])
@@ -540,8 +547,14 @@ def test_authorisation(world, actor, method, endpoint, expected):
 
 def review_state(review: MappingReview) -> tuple:
     review.refresh_from_db()
-    return (review.status, review.moderated_by_id, review.published_at, review.version,
-            review.history.count(), Attribute.objects.filter(review=review).count())
+    return (
+        review.status,
+        review.moderated_by_id,
+        review.published_at,
+        review.version,
+        review.history.count(),
+        Attribute.objects.filter(review=review).count(),
+    )
 
 
 @pytest.mark.parametrize("actor", ["clerk", "mapper", "moderator", "superuser"])
@@ -554,9 +567,12 @@ def test_a_status_smuggled_into_a_grids_change_form_changes_nothing(world, actor
     assert shown.status_code == 200
     assert shown.context["has_change_permission"] is False
     forged = {
-        "status": ReviewStatus.APPROVED, "moderated_by": str(world.users[actor].pk),
-        "published_at_0": "2024-01-01", "published_at_1": "12:00:00",
-        "version": str(review.version), "_save": "Save",
+        "status": ReviewStatus.APPROVED,
+        "moderated_by": str(world.users[actor].pk),
+        "published_at_0": "2024-01-01",
+        "published_at_1": "12:00:00",
+        "version": str(review.version),
+        "_save": "Save",
     }
 
     response = client.post(url, forged)
@@ -577,10 +593,16 @@ def test_a_forged_changelist_formset_changes_nothing(world, actor):
     qualification = world.qualification
     title, status = qualification.title, qualification.status
     forged = {
-        "form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "1", "form-MIN_NUM_FORMS": "0",
-        "form-MAX_NUM_FORMS": "1000", "form-0-id": str(qualification.pk),
-        "form-0-title": "Forged title", "form-0-status": Qualification.Status.WITHDRAWN,
-        "form-1-ref": "FORGED", "form-1-title": "Forged qualification", "_save": "Save",
+        "form-TOTAL_FORMS": "2",
+        "form-INITIAL_FORMS": "1",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "1000",
+        "form-0-id": str(qualification.pk),
+        "form-0-title": "Forged title",
+        "form-0-status": Qualification.Status.WITHDRAWN,
+        "form-1-ref": "FORGED",
+        "form-1-title": "Forged qualification",
+        "_save": "Save",
     }
 
     response = world.client(actor).post(admin_url("qualifications.qualification", "changelist"), forged)
@@ -598,7 +620,8 @@ def test_a_forged_withdraw_action_by_a_reader_withdraws_nothing(world, actor):
 
     response = world.client(actor).post(
         admin_url("qualifications.qualification", "changelist"),
-        {"action": "withdraw", "index": "0", "_selected_action": [str(qualification.pk)]})
+        {"action": "withdraw", "index": "0", "_selected_action": [str(qualification.pk)]},
+    )
 
     assert response.status_code == 200
     qualification.refresh_from_db()
@@ -611,7 +634,8 @@ def test_the_withdraw_action_of_a_clerk_withdraws(world):
     url = admin_url("qualifications.qualification", "changelist")
 
     response = world.client("clerk").post(
-        url, {"action": "withdraw", "index": "0", "_selected_action": [str(world.qualification.pk)]})
+        url, {"action": "withdraw", "index": "0", "_selected_action": [str(world.qualification.pk)]}
+    )
 
     assert response.status_code == 302
     assert response["Location"] == url
@@ -624,9 +648,12 @@ def scheme_keeper(world) -> Client:
     change clusters: the scheme's cluster inline is read-only, with no room for a new row
     (Django sets its max_num to 0)."""
     user = UserFactory(username="authz-scheme-keeper")
-    user.user_permissions.add(*Permission.objects.filter(
-        content_type__app_label="roles",
-        codename__in=["view_clusterscheme", "change_clusterscheme", "view_cluster"]))
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="roles",
+            codename__in=["view_clusterscheme", "change_clusterscheme", "view_cluster"],
+        )
+    )
     client = Client()
     client.force_login(user)
     return client
@@ -644,10 +671,14 @@ def test_inline_rows_beyond_max_num_are_not_saved(world):
     assert data["clusters-TOTAL_FORMS"] == "1"
     prefix = "clusters-1-"
     forged = {
-        **data, "clusters-TOTAL_FORMS": "2", "clusters-MAX_NUM_FORMS": "1000",
+        **data,
+        "clusters-TOTAL_FORMS": "2",
+        "clusters-MAX_NUM_FORMS": "1000",
         "clusters-0-name": "Renamed by a forged post",
-        f"{prefix}name": "Forged cluster", f"{prefix}slug": "forged-cluster",
-        f"{prefix}description": "Added beyond max_num", f"{prefix}scheme": str(scheme.pk),
+        f"{prefix}name": "Forged cluster",
+        f"{prefix}slug": "forged-cluster",
+        f"{prefix}description": "Added beyond max_num",
+        f"{prefix}scheme": str(scheme.pk),
         "description": "Changed by the scheme keeper",
     }
 
@@ -657,7 +688,8 @@ def test_inline_rows_beyond_max_num_are_not_saved(world):
     scheme.refresh_from_db()
     assert scheme.description == "Changed by the scheme keeper"
     assert list(Cluster.objects.filter(scheme=scheme).values_list("pk", "name")) == [
-        (cluster.pk, cluster.name)]
+        (cluster.pk, cluster.name)
+    ]
 
 
 def test_a_formset_posted_with_more_rows_than_its_absolute_maximum_is_refused(world):
@@ -668,9 +700,14 @@ def test_a_formset_posted_with_more_rows_than_its_absolute_maximum_is_refused(wo
     client = world.client("clerk")
     url = admin_url("roles.clusterscheme", "change", scheme.pk)
     data = form_data(client.get(url))
-    forged = {**data, "clusters-TOTAL_FORMS": "2001", "clusters-MAX_NUM_FORMS": "5000",
-              "clusters-1-name": "Forged cluster", "clusters-1-slug": "forged-cluster",
-              "description": "Changed with the forged formset"}
+    forged = {
+        **data,
+        "clusters-TOTAL_FORMS": "2001",
+        "clusters-MAX_NUM_FORMS": "5000",
+        "clusters-1-name": "Forged cluster",
+        "clusters-1-slug": "forged-cluster",
+        "description": "Changed with the forged formset",
+    }
 
     response = client.post(url, forged)
 
@@ -701,8 +738,15 @@ def test_record_times_smuggled_into_a_change_form_are_ignored(world):
     url = admin_url("qualifications.qualification", "change", qualification.pk)
     data = form_data(client.get(url))
 
-    response = client.post(url, {**data, "created_at_0": "2000-01-01", "created_at_1": "00:00:00",
-                                 "created_at": "2000-01-01 00:00:00"})
+    response = client.post(
+        url,
+        {
+            **data,
+            "created_at_0": "2000-01-01",
+            "created_at_1": "00:00:00",
+            "created_at": "2000-01-01 00:00:00",
+        },
+    )
 
     assert response.status_code == 302
     qualification.refresh_from_db()

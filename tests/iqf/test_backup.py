@@ -64,7 +64,8 @@ def test_restore_brings_back_every_table_exactly(migrated_transactional_db, tmp_
     after = every_table()
     counter = "commoncore_contentversion"
     assert {t: rows for t, rows in after.items() if t != counter} == {
-        t: rows for t, rows in before.items() if t != counter}
+        t: rows for t, rows in before.items() if t != counter
+    }
     assert content_version() > max(counted_before, int(before[counter][0][1]))
     # and the site goes on writing after it, keys not clashing with restored rows
     QualificationFactory(ref="QAFTER")
@@ -78,10 +79,13 @@ def test_a_backup_never_overwrites_a_file(tmp_path):
     assert path.read_bytes() == b"something else"
 
 
-@pytest.mark.parametrize("content", [b"", b"not a database at all", b"SQLite format 3\x00" + b"\x00" * 200,
-                                     b"PGDMP" + b"\x00" * 200])
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"not a database at all", b"SQLite format 3\x00" + b"\x00" * 200, b"PGDMP" + b"\x00" * 200],
+)
 def test_restoring_from_a_file_that_is_not_a_sound_backup_changes_nothing(
-        migrated_transactional_db, tmp_path, content):
+    migrated_transactional_db, tmp_path, content
+):
     some_data()
     before = every_table()
     path = tmp_path / "bad-backup"
@@ -96,8 +100,9 @@ def test_restoring_a_missing_file_says_so(tmp_path):
         call_command("restore", str(tmp_path / "nowhere.sqlite3"), "--yes")
 
 
-def test_the_first_page_after_a_restore_is_drawn_afresh(migrated_transactional_db, tmp_path,
-                                                        settings, client):
+def test_the_first_page_after_a_restore_is_drawn_afresh(
+    migrated_transactional_db, tmp_path, settings, client
+):
     # A page cached before the restore must not come back once the restored counter has
     # been moved on by one write to reach the value it was cached under.
     from django.core.cache import caches

@@ -43,10 +43,12 @@ def world(migrated_transactional_db):
     vrq = QualificationType.objects.get(name="VRQ")
     for role in (assistant, nurse):
         RoleClusterFactory(role=role, cluster=cluster)
-    level2 = QualificationFactory(ref="100/0002/2", title="Certificate in Early Years Practice",
-                                  level=2, qualification_type=vrq)
-    level3 = QualificationFactory(ref="100/0003/3", title="Diploma in Child Care and Education",
-                                  level=3, qualification_type=vrq)
+    level2 = QualificationFactory(
+        ref="100/0002/2", title="Certificate in Early Years Practice", level=2, qualification_type=vrq
+    )
+    level3 = QualificationFactory(
+        ref="100/0003/3", title="Diploma in Child Care and Education", level=3, qualification_type=vrq
+    )
     shared = ModuleFactory(ref="U-PLAY", title="Supporting children's play")
     safeguarding = ModuleFactory(ref="U-SAFE", title="Safeguarding children in the setting")
     QualificationModuleFactory(qualification=level2, module=shared, order=1)
@@ -59,11 +61,11 @@ def world(migrated_transactional_db):
     RoleQualificationFactory(role=assistant, qualification=level2, is_key=True)
     RoleQualificationFactory(role=nurse, qualification=level3, is_key=True)
     london = Region.objects.get(slug="london")
-    OfferingFactory(provider=ProviderFactory(name="Thameside College", region=london),
-                    qualification=level3)
+    OfferingFactory(provider=ProviderFactory(name="Thameside College", region=london), qualification=level3)
     for n in range(25):
-        QualificationFactory(ref=f"500/{n:04d}/9", title=f"Level 3 Award in Topic {n:02d}",
-                             level=3, qualification_type=vrq)
+        QualificationFactory(
+            ref=f"500/{n:04d}/9", title=f"Level 3 Award in Topic {n:02d}", level=3, qualification_type=vrq
+        )
     QualificationFactory(ref="500/9999/1", title="Level 3 NVQ elsewhere", level=3)
     return {"level3": level3, "safeguarding": safeguarding}
 
@@ -118,12 +120,23 @@ def test_role_move_from_a_role_page(new_page, world):
 
 
 PAGE_TYPES = [
-    "/", "/clusters/", "/clusters/workforce-2005/", "/clusters/workforce-2005/early-years/",
-    "/roles/nursery-nurse/", "/roles/nursery-nurse/?region=london",
-    "/qualifications/100/0003/3/", "/modules/U-SAFE/", "/qualifications/?level=3&type=VRQ",
-    "/qualifications/?level=99", "/role-move/", "/role-move/?from=nursery-assistant&to=nursery-nurse",
-    "/role-move/?from=nursery&to=nurse", "/clusters/?q=early", "/clusters/?page=x",
-    "/providers/", "/common-core/",
+    "/",
+    "/clusters/",
+    "/clusters/workforce-2005/",
+    "/clusters/workforce-2005/early-years/",
+    "/roles/nursery-nurse/",
+    "/roles/nursery-nurse/?region=london",
+    "/qualifications/100/0003/3/",
+    "/modules/U-SAFE/",
+    "/qualifications/?level=3&type=VRQ",
+    "/qualifications/?level=99",
+    "/role-move/",
+    "/role-move/?from=nursery-assistant&to=nursery-nurse",
+    "/role-move/?from=nursery&to=nurse",
+    "/clusters/?q=early",
+    "/clusters/?page=x",
+    "/providers/",
+    "/common-core/",
 ]
 
 

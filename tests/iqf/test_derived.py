@@ -38,7 +38,7 @@ def expected_masks() -> dict[int, int]:
         provider = offering.provider
         if provider.region is not None and not provider.is_archived:
             bits[offering.qualification_id].add(provider.region.bit)
-    return {pk: sum(2 ** bit for bit in found) for pk, found in bits.items()}
+    return {pk: sum(2**bit for bit in found) for pk, found in bits.items()}
 
 
 def expected_keys() -> dict[int, bool]:
@@ -64,8 +64,11 @@ def expected_summary() -> set[tuple]:
 
 
 def stored_summary() -> set[tuple]:
-    return set(QualificationCoverage.objects.values_list(
-        "qualification_id", "area_id", "whole_possible", "whole_guaranteed"))
+    return set(
+        QualificationCoverage.objects.values_list(
+            "qualification_id", "area_id", "whole_possible", "whole_guaranteed"
+        )
+    )
 
 
 def stored_masks() -> dict[int, int]:
@@ -90,13 +93,13 @@ def test_archiving_providers_by_a_queryset_update_takes_their_regions_away():
     for q in qualifications:
         OfferingFactory(qualification=q, provider=first)
     OfferingFactory(qualification=qualifications[0], provider=second)
-    assert stored_masks()[qualifications[1].pk] == 2 ** london.bit
+    assert stored_masks()[qualifications[1].pk] == 2**london.bit
 
     Provider.objects.filter(pk=first.pk).update(is_archived=True)
 
     assert stored_masks() == expected_masks()
     assert stored_masks()[qualifications[1].pk] == 0
-    assert stored_masks()[qualifications[0].pk] == 2 ** tyne.bit
+    assert stored_masks()[qualifications[0].pk] == 2**tyne.bit
 
 
 def test_unkeying_links_by_a_queryset_update_clears_the_flags():
@@ -115,8 +118,7 @@ def test_a_plain_create_of_a_membership_summarises_the_module_s_judgements():
     AttributeFactory(qualification=None, module=module)
     qualification = QualificationFactory()
 
-    QualificationModule.objects.create(qualification=qualification, module=module,
-                                       mandatory=True)
+    QualificationModule.objects.create(qualification=qualification, module=module, mandatory=True)
 
     assert stored_summary() == expected_summary()
     assert {row[0] for row in stored_summary()} == {qualification.pk}
@@ -127,17 +129,22 @@ def test_bulk_created_rows_keep_every_value_exact():
     provider, role, module = ProviderFactory(region=london), RoleFactory(), ModuleFactory()
     qualifications = QualificationFactory.create_batch(4)
 
-    Offering.objects.bulk_create([Offering(qualification=q, provider=provider)
-                                  for q in qualifications[:2]])
-    RoleQualification.objects.bulk_create([RoleQualification(role=role, qualification=q,
-                                                              is_key=True)
-                                           for q in qualifications[1:3]])
-    QualificationModule.objects.bulk_create([QualificationModule(qualification=q, module=module,
-                                                                 mandatory=i % 2 == 0)
-                                             for i, q in enumerate(qualifications)])
-    Attribute.objects.bulk_create([Attribute(module=module, area=area)
-                                   for area in Area.objects.filter(
-                                       framework__slug="common-core-2005", number__lte=2)])
+    Offering.objects.bulk_create([Offering(qualification=q, provider=provider) for q in qualifications[:2]])
+    RoleQualification.objects.bulk_create(
+        [RoleQualification(role=role, qualification=q, is_key=True) for q in qualifications[1:3]]
+    )
+    QualificationModule.objects.bulk_create(
+        [
+            QualificationModule(qualification=q, module=module, mandatory=i % 2 == 0)
+            for i, q in enumerate(qualifications)
+        ]
+    )
+    Attribute.objects.bulk_create(
+        [
+            Attribute(module=module, area=area)
+            for area in Area.objects.filter(framework__slug="common-core-2005", number__lte=2)
+        ]
+    )
 
     assert stored_masks() == expected_masks()
     assert stored_keys() == expected_keys()
@@ -148,15 +155,16 @@ def test_bulk_created_rows_keep_every_value_exact():
 def test_a_bulk_update_moving_offerings_moves_their_regions():
     london = regions("london")[0]
     left, joined = QualificationFactory.create_batch(2)
-    offerings = [OfferingFactory(qualification=left, provider=ProviderFactory(region=london))
-                 for _ in range(2)]
+    offerings = [
+        OfferingFactory(qualification=left, provider=ProviderFactory(region=london)) for _ in range(2)
+    ]
     for offering in offerings:
         offering.qualification = joined
 
     Offering.objects.bulk_update(offerings, ["qualification"])
 
     assert stored_masks() == expected_masks()
-    assert (stored_masks()[left.pk], stored_masks()[joined.pk]) == (0, 2 ** london.bit)
+    assert (stored_masks()[left.pk], stored_masks()[joined.pk]) == (0, 2**london.bit)
 
 
 def test_a_queryset_delete_of_memberships_takes_their_coverage_away():
@@ -265,10 +273,13 @@ def test_check_names_each_stale_value_and_exits_1():
 
     assert code == 1
     assert f"qualifications_qualification id {first.pk} offered_regions: stored 5, recomputed 0" in printed
-    assert (f"qualifications_qualification id {third.pk} key_for_a_role: stored False, "
-            "recomputed True") in printed
-    assert (f"commoncore_qualificationcoverage qualification {second.pk} framework "
-            f"{area.framework_id} area {area.pk} (row): stored 'absent', recomputed 'present'") in printed
+    assert (
+        f"qualifications_qualification id {third.pk} key_for_a_role: stored False, recomputed True"
+    ) in printed
+    assert (
+        f"commoncore_qualificationcoverage qualification {second.pk} framework "
+        f"{area.framework_id} area {area.pk} (row): stored 'absent', recomputed 'present'"
+    ) in printed
     assert "3 stale derived values" in printed
 
 
@@ -291,10 +302,13 @@ def test_refresh_derived_repairs_what_check_named():
 def test_every_derived_value_is_registered_with_its_sources():
     names = {name: value.source_tables for name, value in derived.REGISTRY.items()}
     assert names == {
-        "offered regions": {"qualifications_qualification", "qualifications_offering",
-                            "qualifications_provider", "qualifications_region"},
+        "offered regions": {
+            "qualifications_qualification",
+            "qualifications_offering",
+            "qualifications_provider",
+            "qualifications_region",
+        },
         "key flags": {"qualifications_qualification", "roles_rolequalification"},
-        "coverage summary": {"commoncore_attribute", "qualifications_qualificationmodule",
-                             "commoncore_area"},
+        "coverage summary": {"commoncore_attribute", "qualifications_qualificationmodule", "commoncore_area"},
         "page-cache counter": set(),
     }

@@ -50,6 +50,5 @@ def test_every_file_and_folder_the_pages_name_exists(page):
     named = re.findall(r"`((?:[a-z_]+/)+[\w.-]*)`", page.read_text())
     # what the commands make (backups, collected static files, a run's figures at K)
     made = ("backups/", "staticfiles/", "benchmarks/loadfault-K")
-    missing = [name for name in named
-               if not name.startswith(made) and not (ROOT / name).exists()]
+    missing = [name for name in named if not name.startswith(made) and not (ROOT / name).exists()]
     assert missing == []

@@ -100,11 +100,19 @@ def test_admin_import_stores_formula_payloads_literally_and_exports_them_neutral
     assert titles == {f"G{i}": payload for i, payload in enumerate(FORMULAE[:4])}
     export = clerk_client.get(reverse("admin:qualifications_qualification_export"))
     choice = next(v for v, t in export.context["form"].fields["format"].choices if t == "xlsx")
-    fields = {name: "on" for name, field in export.context["form"].fields.items()
-              if getattr(field, "is_selectable_field", False)}
-    workbook = load_workbook(io.BytesIO(clerk_client.post(
-        reverse("admin:qualifications_qualification_export"),
-        {"resource": "0", "format": choice, **fields}).content))
+    fields = {
+        name: "on"
+        for name, field in export.context["form"].fields.items()
+        if getattr(field, "is_selectable_field", False)
+    }
+    workbook = load_workbook(
+        io.BytesIO(
+            clerk_client.post(
+                reverse("admin:qualifications_qualification_export"),
+                {"resource": "0", "format": choice, **fields},
+            ).content
+        )
+    )
     cells = [c.value for row in workbook.active.iter_rows(min_row=2) for c in row]
     for payload in FORMULAE[:4]:
         assert "'" + payload in cells
@@ -211,8 +219,10 @@ def test_admin_import_of_a_lookalike_ref_updates_the_record_it_looks_like(clerk_
 
 def test_admin_import_of_a_decompression_bomb_is_refused_before_it_is_read(clerk_client):
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive, \
-            archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part,
+    ):
         chunk = b" " * (16 * 1024 * 1024)
         for _ in range(32):
             part.write(chunk)
@@ -232,14 +242,17 @@ def test_admin_import_of_a_workbook_with_macros_is_refused(clerk_client):
 
     page = refused_upload(clerk_client, out.getvalue(), "q.xlsx", "xlsx")
 
-    assert ("The workbook contains macros; save it as an Excel Workbook (.xlsx) without "
-            "macros.") in page
+    assert ("The workbook contains macros; save it as an Excel Workbook (.xlsx) without macros.") in page
 
 
-@pytest.mark.parametrize("data", [
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
-    b"ref,title\r\nQ1,Play\r\n",
-], ids=["png-as-xlsx", "csv-as-xlsx"])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+        b"ref,title\r\nQ1,Play\r\n",
+    ],
+    ids=["png-as-xlsx", "csv-as-xlsx"],
+)
 def test_admin_import_of_a_file_that_is_not_a_workbook_is_refused(clerk_client, data):
     page = refused_upload(clerk_client, data, "q.xlsx", "xlsx")
 
@@ -251,8 +264,9 @@ def test_admin_import_of_a_workbook_sent_as_csv_says_what_it_is(clerk_client):
 
     page = refused_upload(clerk_client, data, "q.csv", "csv")
 
-    assert ("The file is an XLSX workbook, not CSV; import it as a workbook named .xlsx, "
-            "or save it as CSV UTF-8.") in page
+    assert (
+        "The file is an XLSX workbook, not CSV; import it as a workbook named .xlsx, or save it as CSV UTF-8."
+    ) in page
 
 
 def test_admin_import_of_deeply_nested_json_is_refused(clerk_client):
@@ -266,8 +280,10 @@ def test_admin_import_of_deeply_nested_json_is_refused(clerk_client):
 def test_admin_import_of_a_semicolon_separated_file_says_so(clerk_client):
     page = refused_upload(clerk_client, b"ref;title\r\nQ1;Play\r\n", "q.csv")
 
-    assert ("The columns are separated by semicolons; save the file as CSV UTF-8, whose "
-            "columns are separated by commas.") in page
+    assert (
+        "The columns are separated by semicolons; save the file as CSV UTF-8, whose "
+        "columns are separated by commas."
+    ) in page
 
 
 def test_admin_import_of_an_entity_declaration_is_refused(clerk_client):
@@ -286,8 +302,9 @@ def test_admin_import_of_an_entity_declaration_is_refused(clerk_client):
 
     page = refused_upload(clerk_client, out.getvalue(), "q.xlsx", "xlsx")
 
-    assert ("The workbook cannot be read: it is damaged, or holds XML that a spreadsheet does "
-            "not write.") in page
+    assert (
+        "The workbook cannot be read: it is damaged, or holds XML that a spreadsheet does not write."
+    ) in page
 
 
 def test_admin_import_of_ten_thousand_rows_with_one_bad_row_writes_nothing(clerk_client):
@@ -313,8 +330,7 @@ def test_admin_import_of_a_million_trailing_blank_rows_is_quick(clerk_client):
 
 
 def test_admin_import_keeps_leading_zeros_of_a_text_code(clerk_client):
-    preview = upload(clerk_client, workbook_bytes([["ref", "title"], ["00123", "Play"]]),
-                     "q.xlsx", "xlsx")
+    preview = upload(clerk_client, workbook_bytes([["ref", "title"], ["00123", "Play"]]), "q.xlsx", "xlsx")
     assert_clean_response(confirm(clerk_client, preview), status=200)
 
     assert list(Qualification.objects.values_list("ref", flat=True)) == ["00123"]
@@ -331,8 +347,10 @@ def test_admin_import_of_a_workbook_with_data_on_two_sheets_says_so(clerk_client
 
     page = refused_upload(clerk_client, out.getvalue(), "q.xlsx", "xlsx")
 
-    assert ("The workbook has data on 2 sheets (qualifications, More); an import reads one "
-            "sheet: keep only the sheet to import.") in page
+    assert (
+        "The workbook has data on 2 sheets (qualifications, More); an import reads one "
+        "sheet: keep only the sheet to import."
+    ) in page
 
 
 def test_admin_import_keeps_leading_zeros_shown_by_a_number_format(clerk_client):
@@ -349,12 +367,16 @@ def test_admin_import_keeps_leading_zeros_shown_by_a_number_format(clerk_client)
     assert list(Qualification.objects.values_list("ref", flat=True)) == ["00123"]
 
 
-@pytest.mark.parametrize("confirm_data", [
-    {"import_file_name": "does-not-exist", "original_file_name": "q.csv", "format": "0"},
-    {"import_file_name": "../../etc/passwd", "original_file_name": "q.csv", "format": "0"},
-    {"import_file_name": "x", "original_file_name": "q.csv", "format": "abc"},
-    {"import_file_name": "x", "original_file_name": "q.csv", "format": "99"},
-], ids=["missing-file", "path-traversal", "format-not-a-number", "format-out-of-range"])
+@pytest.mark.parametrize(
+    "confirm_data",
+    [
+        {"import_file_name": "does-not-exist", "original_file_name": "q.csv", "format": "0"},
+        {"import_file_name": "../../etc/passwd", "original_file_name": "q.csv", "format": "0"},
+        {"import_file_name": "x", "original_file_name": "q.csv", "format": "abc"},
+        {"import_file_name": "x", "original_file_name": "q.csv", "format": "99"},
+    ],
+    ids=["missing-file", "path-traversal", "format-not-a-number", "format-out-of-range"],
+)
 def test_forged_or_replayed_import_confirmation_is_refused(clerk_client, confirm_data):
     before = snapshot()
 
@@ -396,15 +418,20 @@ def test_one_character_over_the_limit_is_a_form_error_and_saves_nothing(clerk_cl
     response = clerk_client.post(url, data)
 
     assert_clean_response(response, status=200)
-    assert f"Ensure this value has at most {length} characters (it has {length + 1})." \
-        in page_text(response)
+    assert f"Ensure this value has at most {length} characters (it has {length + 1})." in page_text(response)
     assert changed_tables(before) == []
 
 
-@pytest.mark.parametrize("url", [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "data:text/html,<b>x</b>",
-    "vbscript:msgbox(1)",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "JaVaScRiPt:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<b>x</b>",
+        "vbscript:msgbox(1)",
+    ],
+)
 def test_script_address_in_a_url_field_is_refused(clerk_client, url):
     qualification = QualificationFactory(ref="Q1", title="Play")
     form_url, data = change_form(clerk_client, qualification)
@@ -437,10 +464,11 @@ def test_script_address_in_a_bundle_provider_url_is_refused(tmp_path):
 
 
 def post_approve(client: Client, ids: list[int]):
-    return client.post(reverse("admin:commoncore_mappingreview_changelist"),
-                       {"action": "approve", "index": "0",
-                        "_selected_action": [str(i) for i in ids]},
-                       follow=True)
+    return client.post(
+        reverse("admin:commoncore_mappingreview_changelist"),
+        {"action": "approve", "index": "0", "_selected_action": [str(i) for i in ids]},
+        follow=True,
+    )
 
 
 @pytest.fixture
@@ -489,8 +517,11 @@ def test_moderating_ones_own_grid_is_refused_with_a_message():
     client.force_login(moderator)
     before = snapshot()
 
-    response = client.post(reverse("admin:commoncore_moderate", args=[review.pk]),
-                           {"_approve": "1", "version": str(review.version)}, follow=True)
+    response = client.post(
+        reverse("admin:commoncore_moderate", args=[review.pk]),
+        {"_approve": "1", "version": str(review.version)},
+        follow=True,
+    )
 
     assert_clean_response(response, status=200)
     assert "You mapped this grid, so another moderator must review it." in page_text(response)

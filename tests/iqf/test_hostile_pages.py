@@ -96,8 +96,9 @@ def test_admin_changelist_ignores_an_unknown_ordering(staff_client, query):
     assert "Q1" in page_text(response)
 
 
-@pytest.mark.parametrize("query", ["foo__bar=1", "awarding_body__id__gt=x", "password=1",
-                                   "awarding_body__secret=1"])
+@pytest.mark.parametrize(
+    "query", ["foo__bar=1", "awarding_body__id__gt=x", "password=1", "awarding_body__secret=1"]
+)
 def test_admin_changelist_refuses_an_unknown_lookup(staff_client, query):
     response = get(staff_client, f"{ADMIN_LIST}?{query}", status=(302, 400))
 
@@ -135,12 +136,15 @@ def titles_found(response) -> set[str]:
     return {title for title in ("100% Play", "Care_work", "Care work") if title in page_text(response)}
 
 
-@pytest.mark.parametrize("term,expected", [
-    ("%", {"100% Play"}),
-    ("_", {"Care_work"}),
-    ("100%", {"100% Play"}),
-    ("e_w", {"Care_work"}),
-])
+@pytest.mark.parametrize(
+    "term,expected",
+    [
+        ("%", {"100% Play"}),
+        ("_", {"Care_work"}),
+        ("100%", {"100% Play"}),
+        ("e_w", {"Care_work"}),
+    ],
+)
 def test_finder_search_matches_like_wildcards_literally(client, term, expected):
     QualificationFactory(title="100% Play")
     QualificationFactory(title="Care_work")
@@ -184,9 +188,10 @@ def test_finder_search_of_many_words_is_answered(client):
     get(client, FINDER + "?q=" + "+".join(["care"] * 2000), status=(200, 400))
 
 
-@pytest.mark.parametrize("query", ["level=1&level=9", "level=9&level=1",
-                                   "coverage=possible&coverage=guaranteed",
-                                   "scheme=a&scheme=b"])
+@pytest.mark.parametrize(
+    "query",
+    ["level=1&level=9", "level=9&level=1", "coverage=possible&coverage=guaranteed", "scheme=a&scheme=b"],
+)
 def test_a_report_parameter_given_twice_is_a_400_naming_it(client, query):
     name = query.split("=")[0]
 
@@ -202,13 +207,16 @@ def test_a_report_parameter_repeated_with_the_same_value_is_accepted(client):
 # -- unknown values of report parameters ----------------------------------------------
 
 
-@pytest.mark.parametrize("query,message", [
-    ("scheme=no-such-scheme", "There is no cluster scheme called “no-such-scheme”."),
-    ("cluster=no-such-cluster", "has no cluster called “no-such-cluster”."),
-    ("framework=no-such-framework", "There is no framework called “no-such-framework”."),
-    ("level=III", "Select a valid choice. III is not one of the available choices."),
-    ("key_only=maybe", "Select a valid choice."),
-])
+@pytest.mark.parametrize(
+    "query,message",
+    [
+        ("scheme=no-such-scheme", "There is no cluster scheme called “no-such-scheme”."),
+        ("cluster=no-such-cluster", "has no cluster called “no-such-cluster”."),
+        ("framework=no-such-framework", "There is no framework called “no-such-framework”."),
+        ("level=III", "Select a valid choice. III is not one of the available choices."),
+        ("key_only=maybe", "Select a valid choice."),
+    ],
+)
 @pytest.mark.parametrize("suffix", ["/", ".csv"])
 def test_unknown_report_parameter_value_is_a_400_with_a_message(client, query, message, suffix):
     ClusterSchemeFactory(is_default=True)
@@ -222,8 +230,13 @@ def test_unknown_report_parameter_value_is_a_400_with_a_message(client, query, m
 
 # -- download headers ------------------------------------------------------------------
 
-HOSTILE_NAMES = ['Care "quoted"', "Care\r\nX-Injected: yes", "Café – soins", "../../etc/passwd",
-                 "a\\b/c;filename=evil.exe"]
+HOSTILE_NAMES = [
+    'Care "quoted"',
+    "Care\r\nX-Injected: yes",
+    "Café – soins",
+    "../../etc/passwd",
+    "a\\b/c;filename=evil.exe",
+]
 WELL_FORMED = re.compile(r'attachment; filename="[A-Za-z0-9._-]+"')
 
 
@@ -270,17 +283,26 @@ def test_stored_markup_is_escaped_on_every_public_page(client):
     RoleClusterFactory(role=role, cluster=ClusterFactory(scheme=scheme, name=SCRIPT, slug="c"))
     OfferingFactory(qualification=qualification, provider=ProviderFactory(name=SCRIPT))
 
-    for url in ["/qualifications/Q1/", "/qualifications/?q=alert", "/roles/hostile-role/",
-                "/clusters/", "/clusters/hostile/", "/clusters/hostile/c/", "/providers/",
-                "/reports/provision/", f"/qualifications/?q={SCRIPT}"]:
+    for url in [
+        "/qualifications/Q1/",
+        "/qualifications/?q=alert",
+        "/roles/hostile-role/",
+        "/clusters/",
+        "/clusters/hostile/",
+        "/clusters/hostile/c/",
+        "/providers/",
+        "/reports/provision/",
+        f"/qualifications/?q={SCRIPT}",
+    ]:
         response = get(client, url, status=200)
         body = response.content.decode()
         assert "<script>alert" not in body, url
         assert "<img src=x" not in body, url
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)",
-                                 "data:text/html,<script>alert(1)</script>"])
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "JAVASCRIPT:alert(1)", "data:text/html,<script>alert(1)</script>"]
+)
 def test_a_script_address_on_record_is_never_rendered_as_a_link(client, url):
     # an address from before URL validation, or written past it: shown as text, not a link
     qualification = QualificationFactory(ref="Q1", source_url=url)

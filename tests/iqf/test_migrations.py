@@ -22,8 +22,7 @@ def before_migration(app: str, name: str) -> Iterator:
     the test has called ``migrate_forward`` itself)."""
     executor = MigrationExecutor(connection)
     graph = executor.loader.graph
-    target = next(parent for parent in graph.node_map[(app, name)].parents
-                  if parent.key[0] == app).key
+    target = next(parent for parent in graph.node_map[(app, name)].parents if parent.key[0] == app).key
     state = executor.migrate([target])
     try:
         yield state.apps
@@ -48,8 +47,10 @@ def test_the_key_flag_is_derived_from_the_role_links_already_there():
         nursery, playworker = (Role.objects.create(title=t, slug=t) for t in ("nursery", "play"))
         key_twice, key_once, linked, alone = (_qualification(apps, ref) for ref in "ABCD")
         for role, qualification, is_key in [
-            (nursery, key_twice, True), (playworker, key_twice, True),
-            (nursery, key_once, False), (playworker, key_once, True),
+            (nursery, key_twice, True),
+            (playworker, key_twice, True),
+            (nursery, key_once, False),
+            (playworker, key_once, True),
             (nursery, linked, False),
         ]:
             Link.objects.create(role=role, qualification=qualification, is_key=is_key)
@@ -77,8 +78,12 @@ def test_the_offered_regions_are_derived_from_the_offerings_already_there():
         nowhere = Provider.objects.create(name="Online only", region=None)
         both, north_only, archived_only, unoffered = (_qualification(apps, ref) for ref in "EFGH")
         for provider, qualification, mode in [
-            (in_north, both, ""), (in_south, both, ""), (in_north, both, "part-time"),
-            (in_north, north_only, ""), (closed, archived_only, ""), (nowhere, archived_only, ""),
+            (in_north, both, ""),
+            (in_south, both, ""),
+            (in_north, both, "part-time"),
+            (in_north, north_only, ""),
+            (closed, archived_only, ""),
+            (nowhere, archived_only, ""),
         ]:
             Offering.objects.create(provider=provider, qualification=qualification, mode=mode)
         expected = {q.pk: set() for q in (both, north_only, archived_only, unoffered)}
@@ -101,15 +106,23 @@ def test_the_offered_regions_are_derived_from_the_offerings_already_there():
 def _schema() -> dict:
     """Every table's columns, constraints and indexes, as introspection reads them."""
     with connection.cursor() as cursor:
-        tables = sorted(t.name for t in connection.introspection.get_table_list(cursor)
-                        if t.type == "t")
+        tables = sorted(t.name for t in connection.introspection.get_table_list(cursor) if t.type == "t")
         return {
             table: (
-                sorted((c.name, c.type_code, c.null_ok)
-                       for c in connection.introspection.get_table_description(cursor, table)),
-                sorted((name, tuple(info["columns"] or ()), info["unique"], info["primary_key"],
-                        info["foreign_key"])
-                       for name, info in connection.introspection.get_constraints(cursor, table).items()),
+                sorted(
+                    (c.name, c.type_code, c.null_ok)
+                    for c in connection.introspection.get_table_description(cursor, table)
+                ),
+                sorted(
+                    (
+                        name,
+                        tuple(info["columns"] or ()),
+                        info["unique"],
+                        info["primary_key"],
+                        info["foreign_key"],
+                    )
+                    for name, info in connection.introspection.get_constraints(cursor, table).items()
+                ),
             )
             for table in tables
         }
@@ -127,8 +140,7 @@ def test_the_import_log_moves_to_the_bundles_app_with_its_rows_and_permissions()
         log = Log.objects.create(name="older.xlsx", created=3)
         before = ContentType.objects.get(app_label="commoncore", model="bundleimport").pk
         clerks = Group.objects.get(name="Data clerk")
-        assert clerks.permissions.filter(content_type_id=before,
-                                         codename="view_bundleimport").exists()
+        assert clerks.permissions.filter(content_type_id=before, codename="view_bundleimport").exists()
         migrate_forward()
     finally:
         migrate_forward()
@@ -138,8 +150,7 @@ def test_the_import_log_moves_to_the_bundles_app_with_its_rows_and_permissions()
 
     from bundles.models import BundleImport
 
-    assert list(BundleImport.objects.values_list("pk", "name", "created")) == [
-        (log.pk, "older.xlsx", 3)]
+    assert list(BundleImport.objects.values_list("pk", "name", "created")) == [(log.pk, "older.xlsx", 3)]
     moved = LiveContentType.objects.get_for_model(BundleImport)
     assert (moved.pk, moved.app_label) == (before, "bundles")
     assert not LiveContentType.objects.filter(app_label="commoncore", model="bundleimport").exists()
@@ -160,10 +171,18 @@ def test_no_migration_imports_code_of_the_project():
     found = []
     for path in sorted(root.glob("*/migrations/[0-9]*.py")):
         for node in ast.walk(ast.parse(path.read_text())):
-            names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
-            found += [(path.relative_to(root).as_posix(), name) for name in names
-                      if not any(name == a or name.startswith(a + ".") for a in allowed)]
+            names = (
+                [alias.name for alias in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            found += [
+                (path.relative_to(root).as_posix(), name)
+                for name in names
+                if not any(name == a or name.startswith(a + ".") for a in allowed)
+            ]
     assert len(list(root.glob("*/migrations/[0-9]*.py"))) > 20
     assert found == []
 
@@ -182,27 +201,35 @@ def test_the_coverage_summary_is_filled_from_the_judgements_already_there():
         Membership.objects.create(qualification=q, module=mandatory, mandatory=True)
         Membership.objects.create(qualification=q, module=optional, mandatory=False)
         Membership.objects.create(qualification=other, module=optional, mandatory=True)
-        review = Review.objects.create(qualification=q, framework=areas[0].framework,
-                                       status="accepted")
+        review = Review.objects.create(qualification=q, framework=areas[0].framework, status="accepted")
         for area, qualification, module in [
-            (areas[0], q, None), (areas[1], None, mandatory), (areas[2], None, optional),
+            (areas[0], q, None),
+            (areas[1], None, mandatory),
+            (areas[2], None, optional),
             (areas[0], None, optional),
         ]:
-            Attribute.objects.create(area=area, qualification=qualification, module=module,
-                                     review=review)
+            Attribute.objects.create(area=area, qualification=qualification, module=module, review=review)
         migrate_forward()
 
     from commoncore import summary
     from commoncore.models import QualificationCoverage
 
     def rows():
-        return sorted(QualificationCoverage.objects.values_list(
-            "qualification__ref", "area__number", "whole_possible", "whole_guaranteed"))
+        return sorted(
+            QualificationCoverage.objects.values_list(
+                "qualification__ref", "area__number", "whole_possible", "whole_guaranteed"
+            )
+        )
 
     filled = rows()
     # by hand: Q1 owns area 1 and reaches 2 (mandatory) and 3 and 1 (optional); Q2 reaches
     # 3 and 1 through its mandatory module O
-    assert filled == [("Q1", 1, True, True), ("Q1", 2, True, True), ("Q1", 3, True, False),
-                      ("Q2", 1, True, True), ("Q2", 3, True, True)]
+    assert filled == [
+        ("Q1", 1, True, True),
+        ("Q1", 2, True, True),
+        ("Q1", 3, True, False),
+        ("Q2", 1, True, True),
+        ("Q2", 3, True, True),
+    ]
     summary.refresh()
     assert rows() == filled

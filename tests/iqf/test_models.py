@@ -240,9 +240,7 @@ def test_accepted_review_needs_no_moderator():
 def test_only_one_open_review_per_qualification_and_framework():
     first = MappingReviewFactory()
     with refused():
-        MappingReviewFactory(
-            qualification=first.qualification, status=ReviewStatus.SUBMITTED, round=2
-        )
+        MappingReviewFactory(qualification=first.qualification, status=ReviewStatus.SUBMITTED, round=2)
 
 
 def test_a_new_round_may_open_after_an_approved_one():
@@ -369,8 +367,7 @@ def test_common_core_2010_has_six_areas_and_thirty_two_elements():
 def test_common_core_2010_elements_carry_their_titles_and_kinds():
     elements = {
         (e.area.number, e.title): e.kind
-        for e in Element.objects.filter(area__framework__slug="common-core-2010")
-        .select_related("area")
+        for e in Element.objects.filter(area__framework__slug="common-core-2010").select_related("area")
     }
     assert elements[(1, "Listening and building empathy")] == "skill"
     assert elements[(3, "Legal and procedural frameworks")] == "knowledge"
@@ -394,8 +391,7 @@ def test_qualification_types_exist_after_migrate():
 def group_codes(name: str) -> set[str]:
     group = Group.objects.get(name=name)
     return {
-        f"{app}.{code}"
-        for app, code in group.permissions.values_list("content_type__app_label", "codename")
+        f"{app}.{code}" for app, code in group.permissions.values_list("content_type__app_label", "codename")
     }
 
 
@@ -449,9 +445,7 @@ def test_analyst_can_export_but_not_change():
     ],
 )
 def test_import_export_permissions_exist(app_label, codename):
-    assert Permission.objects.filter(
-        content_type__app_label=app_label, codename=codename
-    ).exists()
+    assert Permission.objects.filter(content_type__app_label=app_label, codename=codename).exists()
 
 
 # -- factories -----------------------------------------------------------------------

@@ -50,25 +50,27 @@ def get(client, url: str) -> tuple[int, bytes, int]:
     """Status, body and the number of queries the request ran."""
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
-        body = (b"".join(response.streaming_content) if response.streaming
-                else response.content)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
     return response.status_code, body, len(queries)
 
 
-@pytest.mark.parametrize(("sql", "changes"), [
-    ('INSERT INTO "qualifications_qualification" ("ref") VALUES (%s)', True),
-    ('UPDATE "roles_role" SET "title" = %s', True),
-    ('DELETE FROM "commoncore_attribute" WHERE "id" IN (1)', True),
-    ('INSERT OR IGNORE INTO "roles_rolecluster" VALUES (1)', True),
-    ("  insert into commoncore_qualificationcoverage select 1", True),
-    ('TRUNCATE "qualifications_module"', True),
-    ('SELECT "id" FROM "qualifications_qualification"', False),
-    ('UPDATE "django_session" SET "expire_date" = %s', False),
-    ('UPDATE "auth_user" SET "last_login" = %s', False),
-    ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
-    ('INSERT INTO "django_admin_log" ("action_flag") VALUES (1)', False),
-    ('UPDATE commoncore_contentversion SET version = version + 1', False),
-])
+@pytest.mark.parametrize(
+    ("sql", "changes"),
+    [
+        ('INSERT INTO "qualifications_qualification" ("ref") VALUES (%s)', True),
+        ('UPDATE "roles_role" SET "title" = %s', True),
+        ('DELETE FROM "commoncore_attribute" WHERE "id" IN (1)', True),
+        ('INSERT OR IGNORE INTO "roles_rolecluster" VALUES (1)', True),
+        ("  insert into commoncore_qualificationcoverage select 1", True),
+        ('TRUNCATE "qualifications_module"', True),
+        ('SELECT "id" FROM "qualifications_qualification"', False),
+        ('UPDATE "django_session" SET "expire_date" = %s', False),
+        ('UPDATE "auth_user" SET "last_login" = %s', False),
+        ('INSERT INTO "axes_accessattempt" ("username") VALUES (%s)', False),
+        ('INSERT INTO "django_admin_log" ("action_flag") VALUES (1)', False),
+        ("UPDATE commoncore_contentversion SET version = version + 1", False),
+    ],
+)
 def test_which_statements_change_the_content(sql, changes):
     assert changes_content(sql) is changes
 
@@ -96,8 +98,9 @@ def _update(q: Qualification) -> None:
 
 def _raw_sql(q: Qualification) -> None:
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE qualifications_qualification SET title = %s WHERE id = %s",
-                       ["Renamed diploma", q.pk])
+        cursor.execute(
+            "UPDATE qualifications_qualification SET title = %s WHERE id = %s", ["Renamed diploma", q.pk]
+        )
 
 
 def _in_a_transaction(q: Qualification) -> None:
@@ -136,7 +139,8 @@ def test_a_bulk_insert_ends_the_cached_list(client):
     QualificationFactory(title="Diploma in Outdoor Play")
     _, before, _ = get(client, "/qualifications/")
     Qualification.objects.bulk_create(
-        [Qualification(ref=f"B{n}", title=f"Certificate in Bulk {n}") for n in range(3)])
+        [Qualification(ref=f"B{n}", title=f"Certificate in Bulk {n}") for n in range(3)]
+    )
     _, after, _ = get(client, "/qualifications/")
     assert b"Certificate in Bulk 2" in after and b"Certificate in Bulk 2" not in before
 
@@ -222,11 +226,20 @@ def test_every_public_page_type_is_kept(client):
     RoleClusterFactory(role=link.role, cluster=cluster)
     OfferingFactory(qualification=qualification)
     urls = [
-        "/", "/clusters/", f"/clusters/{scheme.slug}/", f"/clusters/{scheme.slug}/{cluster.slug}/",
-        f"/roles/{link.role.slug}/", f"/role-move/?from={other.role.slug}&to={link.role.slug}",
-        "/qualifications/", f"/qualifications/?cluster={cluster.slug}",
-        f"/qualifications/{quote(qualification.ref)}/", f"/modules/{quote(module.ref)}/",
-        "/providers/", "/common-core/", "/reports/", "/reports/coverage/",
+        "/",
+        "/clusters/",
+        f"/clusters/{scheme.slug}/",
+        f"/clusters/{scheme.slug}/{cluster.slug}/",
+        f"/roles/{link.role.slug}/",
+        f"/role-move/?from={other.role.slug}&to={link.role.slug}",
+        "/qualifications/",
+        f"/qualifications/?cluster={cluster.slug}",
+        f"/qualifications/{quote(qualification.ref)}/",
+        f"/modules/{quote(module.ref)}/",
+        "/providers/",
+        "/common-core/",
+        "/reports/",
+        "/reports/coverage/",
     ]
     for url in urls:
         status, first, _ = get(client, url)
@@ -240,8 +253,9 @@ def counted(client, url: str) -> tuple[dict[str, int], list[str], int]:
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
     assert response.status_code == 200, url
-    counting = sum('COUNT("qualifications_qualification"."id")' in query["sql"]
-                   for query in queries.captured_queries)
+    counting = sum(
+        'COUNT("qualifications_qualification"."id")' in query["sql"] for query in queries.captured_queries
+    )
     return checkbox_counts(response, "level"), result_titles(response), counting
 
 

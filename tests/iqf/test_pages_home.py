@@ -1,6 +1,5 @@
 """The home page, the framework pages and what every public page shows."""
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -74,8 +73,10 @@ def test_home_counts_mapped_qualifications_covering_each_area(client):
     page = page_text(client.get(reverse("home")))
 
     assert "How many of the 2 mapped qualifications" in page
-    assert "1. Effective communication and engagement with children, young people, their " \
-           "families and carers 1 50%" in page
+    assert (
+        "1. Effective communication and engagement with children, young people, their "
+        "families and carers 1 50%" in page
+    )
     assert "4. Supporting transitions 1 50%" in page
     assert "2. Child and young person development 0 0%" in page
 
@@ -116,8 +117,9 @@ def test_framework_page_lists_areas_and_elements_of_the_2010_edition(client):
     assert "6. Sharing information" in page_text(response)
     from commoncore.models import Framework
 
-    edition = Framework.objects.exclude(is_default=True).filter(areas__elements__isnull=False) \
-        .distinct().first()
+    edition = (
+        Framework.objects.exclude(is_default=True).filter(areas__elements__isnull=False).distinct().first()
+    )
     response = client.get(reverse("commoncore:framework-detail", args=[edition.slug]))
     element = edition.areas.first().elements.first()
     assert response.status_code == 200

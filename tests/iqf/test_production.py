@@ -24,12 +24,30 @@ SECRET = "a-production-secret-of-fifty-characters-or-more-0123456789"
 
 
 def production_env(tmp_path, **changes: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "DEBUG", "ADMIN_PATH",
-                          "SECURE_SSL_REDIRECT", "CONN_MAX_AGE", "PROXY_COUNT",
-                          "DJANGO_ALLOW_ASYNC_UNSAFE", "STATIC_ROOT", "STAFF_TWO_FACTOR"}}
-    env.update(DJANGO_ENV="production", SECRET_KEY=SECRET, ALLOWED_HOSTS="iqf.example.org",
-               DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key
+        not in {
+            "DATABASE_URL",
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DEBUG",
+            "ADMIN_PATH",
+            "SECURE_SSL_REDIRECT",
+            "CONN_MAX_AGE",
+            "PROXY_COUNT",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "STATIC_ROOT",
+            "STAFF_TWO_FACTOR",
+        }
+    }
+    env.update(
+        DJANGO_ENV="production",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="iqf.example.org",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'production.sqlite3'}",
+    )
     for key, value in changes.items():
         if value is None:
             env.pop(key, None)
@@ -39,8 +57,14 @@ def production_env(tmp_path, **changes: str | None) -> dict[str, str]:
 
 
 def manage(env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "manage.py", *arguments], env=env, cwd=BASE_DIR,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        env=env,
+        cwd=BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_deployment_check_gives_no_warning(tmp_path):
@@ -285,8 +309,14 @@ def test_behind_a_proxy_the_address_is_the_one_the_proxy_saw(client, make_user, 
     for n in range(5):
         # an attacker forging a new address in each request, behind the same real address
         sign_in(client, "clerk", "wrong", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.7", **proxy)
-    assert sign_in(client, "clerk", "right-password",
-                   HTTP_X_FORWARDED_FOR="10.9.9.99, 203.0.113.7", **proxy).status_code == 429
+    assert (
+        sign_in(
+            client, "clerk", "right-password", HTTP_X_FORWARDED_FOR="10.9.9.99, 203.0.113.7", **proxy
+        ).status_code
+        == 429
+    )
     # another client behind the same proxy is not locked
-    assert sign_in(client, "clerk", "right-password",
-                   HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code == 302
+    assert (
+        sign_in(client, "clerk", "right-password", HTTP_X_FORWARDED_FOR="198.51.100.4", **proxy).status_code
+        == 302
+    )

@@ -39,8 +39,9 @@ def code_of(device: TOTPDevice, offset_steps: int = 0) -> str:
 
 
 def sign_in(client, username: str, password: str, token: str = ""):
-    return client.post(reverse("admin:login"),
-                       {"username": username, "password": password, "otp_token": token})
+    return client.post(
+        reverse("admin:login"), {"username": username, "password": password, "otp_token": token}
+    )
 
 
 def test_the_sign_in_form_asks_for_the_code(client, two_factor):

@@ -45,8 +45,9 @@ def test_a_title_matching_an_existing_one_is_warned_about_and_not_saved(clerk):
     existing = QualificationFactory(ref="501/0001/1", title="CACHE Level 3 Diploma in Child Care & Education")
     client = client_for(clerk)
 
-    response = add_qualification(client, ref="501/0002/2",
-                                 title="cache level three diploma in child care and education")
+    response = add_qualification(
+        client, ref="501/0002/2", title="cache level three diploma in child care and education"
+    )
 
     assert response.status_code == 200
     page = page_text(response)
@@ -57,11 +58,14 @@ def test_a_title_matching_an_existing_one_is_warned_about_and_not_saved(clerk):
     assert not Qualification.objects.filter(ref="501/0002/2").exists()
 
 
-@pytest.mark.parametrize(("existing_title", "body", "new_title"), [
-    ("Diploma in Playwork", "CACHE", "CACHE Diploma in Playwork"),
-    ("Certificate in Youth Work L2", "", "Certificate in Youth Work, Level 2"),
-    ("Award in Caring for Children and Young People", "", "AWARD IN CARING FOR CHILDREN & YOUNG PEOPLE"),
-])
+@pytest.mark.parametrize(
+    ("existing_title", "body", "new_title"),
+    [
+        ("Diploma in Playwork", "CACHE", "CACHE Diploma in Playwork"),
+        ("Certificate in Youth Work L2", "", "Certificate in Youth Work, Level 2"),
+        ("Award in Caring for Children and Young People", "", "AWARD IN CARING FOR CHILDREN & YOUNG PEOPLE"),
+    ],
+)
 def test_titles_differing_only_in_presentation_are_warned_about(clerk, existing_title, body, new_title):
     awarding_body = AwardingBodyFactory(name=body) if body else None
     QualificationFactory(title=existing_title, awarding_body=awarding_body)
@@ -79,8 +83,9 @@ def test_titles_differing_only_in_presentation_are_warned_about(clerk, existing_
 def test_ticking_save_anyway_saves_the_likely_duplicate(clerk):
     QualificationFactory(ref="501/0001/1", title="Diploma in Playwork")
 
-    response = add_qualification(client_for(clerk), ref="501/0002/2", title="Diploma in playwork",
-                                 confirm_duplicate="on")
+    response = add_qualification(
+        client_for(clerk), ref="501/0002/2", title="Diploma in playwork", confirm_duplicate="on"
+    )
 
     assert response.status_code == 302
     saved = Qualification.objects.get(ref="501/0002/2")
@@ -111,8 +116,7 @@ def test_saving_a_qualification_unchanged_does_not_warn_about_itself(clerk):
 
 def test_a_loop_of_successors_is_refused_with_the_loop_named(clerk):
     newer = QualificationFactory(ref="L-NEW")
-    older = QualificationFactory(ref="L-OLD", status=Qualification.Status.SUPERSEDED,
-                                 superseded_by=newer)
+    older = QualificationFactory(ref="L-OLD", status=Qualification.Status.SUPERSEDED, superseded_by=newer)
     client = client_for(clerk)
     url = admin_url("qualifications.qualification", "change", newer.pk)
     data = {**form_data(client.get(url)), "status": "superseded", "superseded_by": str(older.pk)}
@@ -155,10 +159,6 @@ QUALIFICATION_RIGHTS = {
     "no group": [403, 403, 403, 403, 403, 403, 403],
     "superuser": [200, 200, 200, 200, 403, 200, 200],
 }
-
-
-
-
 
 
 @pytest.mark.parametrize("who", list(QUALIFICATION_RIGHTS))
@@ -236,8 +236,7 @@ def test_the_delete_action_is_not_offered_and_deletes_nothing(admin_client):
     url = qualification_url("changelist", None)
 
     offered = admin_client.get(url).context["action_form"].fields["action"].choices
-    response = run_action(admin_client, "qualifications.qualification", "delete_selected",
-                          [qualification])
+    response = run_action(admin_client, "qualifications.qualification", "delete_selected", [qualification])
 
     assert "delete_selected" not in [name for name, _ in offered]
     assert response.redirect_chain == [(url, 302)]
@@ -251,11 +250,14 @@ def test_users_without_the_import_right_cannot_post_an_import(who):
     upload.name = "qualifications.csv"
     client = client_for(someone(who))
 
-    first = client.post(admin_url("qualifications.qualification", "import"),
-                        {"format": "0", "resource": "0", "import_file": upload})
-    confirm = client.post(admin_url("qualifications.qualification", "process_import"),
-                          {"format": "0", "resource": "0", "import_file_name": "x",
-                           "original_file_name": "qualifications.csv"})
+    first = client.post(
+        admin_url("qualifications.qualification", "import"),
+        {"format": "0", "resource": "0", "import_file": upload},
+    )
+    confirm = client.post(
+        admin_url("qualifications.qualification", "process_import"),
+        {"format": "0", "resource": "0", "import_file_name": "x", "original_file_name": "qualifications.csv"},
+    )
 
     assert first.status_code == 403
     assert confirm.status_code == 403

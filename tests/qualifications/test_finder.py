@@ -40,7 +40,6 @@ from tests.support.qualification_pages import (
 pytestmark = pytest.mark.django_db
 
 
-
 # -- the finder ------------------------------------------------------------------------
 
 
@@ -48,8 +47,9 @@ def test_search_matches_title_reference_and_module_titles_ignoring_case(client):
     by_title = QualificationFactory(title="Level 3 Diploma in Playwork")
     by_ref = QualificationFactory(ref="500/1234/5", title="Certificate in Child Care")
     by_module = QualificationFactory(title="Award in Outdoor Learning")
-    QualificationModuleFactory(qualification=by_module,
-                               module=ModuleFactory(title="Supporting PLAYWORK in the open"))
+    QualificationModuleFactory(
+        qualification=by_module, module=ModuleFactory(title="Supporting PLAYWORK in the open")
+    )
     QualificationFactory(title="Diploma in Youth Work")
 
     assert set(result_titles(finder(client, "q=playwork"))) == {by_title.title, by_module.title}
@@ -64,8 +64,9 @@ def test_search_matches_title_reference_and_module_titles_ignoring_case(client):
 def test_finder_shows_current_qualifications_unless_told_otherwise(client):
     current = QualificationFactory(title="Current award")
     withdrawn = QualificationFactory(title="Withdrawn award", withdrawn=True)
-    superseded = QualificationFactory(title="Old award", status=Qualification.Status.SUPERSEDED,
-                                      superseded_by=current)
+    superseded = QualificationFactory(
+        title="Old award", status=Qualification.Status.SUPERSEDED, superseded_by=current
+    )
 
     response = finder(client)
 
@@ -79,11 +80,15 @@ def test_finder_shows_current_qualifications_unless_told_otherwise(client):
 
 
 def test_each_result_shows_its_facts_and_areas_covered(client):
-    qualification = mapped(QualificationFactory(
-        title="NVQ Level 3 Playwork", ref="100/3402/7", level=3,
-        qualification_type=QualificationType.objects.get(name="NVQ"),
-        awarding_body=AwardingBodyFactory(name="CACHE"),
-    ))
+    qualification = mapped(
+        QualificationFactory(
+            title="NVQ Level 3 Playwork",
+            ref="100/3402/7",
+            level=3,
+            qualification_type=QualificationType.objects.get(name="NVQ"),
+            awarding_body=AwardingBodyFactory(name="CACHE"),
+        )
+    )
     module = ModuleFactory()
     QualificationModuleFactory(qualification=qualification, module=module, mandatory=False)
     covers(module, 1, 2)
@@ -132,12 +137,18 @@ def test_facet_counts_match_an_independent_count(client):
     for _ in range(40):
         status = rng.choice(["current", "current", "withdrawn", "superseded"])
         qualification = QualificationFactory(
-            level=rng.choice([None, 0, 1, 2, 3, 3, 4]), qualification_type=rng.choice(types),
-            awarding_body=rng.choice(bodies), status=status,
+            level=rng.choice([None, 0, 1, 2, 3, 3, 4]),
+            qualification_type=rng.choice(types),
+            awarding_body=rng.choice(bodies),
+            status=status,
             superseded_by=successor if status == "superseded" else None,
         )
-        fact = Fact(qualification.level, qualification.qualification_type.name,
-                    qualification.awarding_body.name, status)
+        fact = Fact(
+            qualification.level,
+            qualification.qualification_type.name,
+            qualification.awarding_body.name,
+            status,
+        )
         for role in rng.sample(roles, rng.randint(0, 2)):
             RoleQualificationFactory(role=role, qualification=qualification)
             fact.clusters |= role_clusters[role.pk]
@@ -146,8 +157,13 @@ def test_facet_counts_match_an_independent_count(client):
             fact.regions.add(provider.region.slug)
         facts[qualification.pk] = fact
 
-    chosen = {"level": {"2", "3"}, "type": {"Kind X", "Kind Y"}, "region": {"london", "south-west"},
-              "cluster": {"cluster-a"}, "status": {"current", "withdrawn"}}
+    chosen = {
+        "level": {"2", "3"},
+        "type": {"Kind X", "Kind Y"},
+        "region": {"london", "south-west"},
+        "cluster": {"cluster-a"},
+        "status": {"current", "withdrawn"},
+    }
     tests = {
         "level": lambda f: level_code(f.level) in chosen["level"],
         "type": lambda f: f.type in chosen["type"],
@@ -164,8 +180,10 @@ def test_facet_counts_match_an_independent_count(client):
 
     assert response.status_code == 200
     assert f"{len(passing())} qualification" in text(response)
-    expected_levels = {code: sum(1 for f in passing("level") if level_code(f.level) == code)
-                       for code in ["E", *map(str, range(1, 9))]}
+    expected_levels = {
+        code: sum(1 for f in passing("level") if level_code(f.level) == code)
+        for code in ["E", *map(str, range(1, 9))]
+    }
     assert checkbox_counts(response, "level") == expected_levels
     assert checkbox_counts(response, "type") == {
         t.name: sum(1 for f in passing("type") if f.type == t.name) for t in types
@@ -195,16 +213,16 @@ def test_level_status_type_and_key_counts_match_an_independent_count_with_all_fo
     for _ in range(60):
         status = rng.choice(["current", "current", "withdrawn", "superseded"])
         qualification = QualificationFactory(
-            level=rng.choice([None, 1, 2, 3, 3]), qualification_type=rng.choice(types), status=status,
+            level=rng.choice([None, 1, 2, 3, 3]),
+            qualification_type=rng.choice(types),
+            status=status,
             superseded_by=successor if status == "superseded" else None,
         )
         key = False
         for role in rng.sample(roles, rng.randint(0, 2)):
-            link = RoleQualificationFactory(role=role, qualification=qualification,
-                                            is_key=rng.random() < 0.5)
+            link = RoleQualificationFactory(role=role, qualification=qualification, is_key=rng.random() < 0.5)
             key = key or link.is_key
-        facts[qualification.pk] = (qualification.level, qualification.qualification_type.name,
-                                   status, key)
+        facts[qualification.pk] = (qualification.level, qualification.qualification_type.name, status, key)
 
     tests = {
         "level": lambda f: level_code(f[0]) in {"2", "3"},
@@ -216,8 +234,9 @@ def test_level_status_type_and_key_counts_match_an_independent_count_with_all_fo
     def passing(skip: str | None = None) -> list[tuple]:
         return [f for f in facts.values() if all(t(f) for name, t in tests.items() if name != skip)]
 
-    response = finder(client, "level=2&level=3&type=Sort+X&type=Sort+Y&status=current"
-                              "&status=withdrawn&key=yes")
+    response = finder(
+        client, "level=2&level=3&type=Sort+X&type=Sort+Y&status=current&status=withdrawn&key=yes"
+    )
 
     assert response.status_code == 200
     assert f"{len(passing())} qualification" in text(response)
@@ -278,8 +297,12 @@ def test_jan_finds_the_key_qualifications_of_a_childminder(client):
     # in the cluster, roles are offered with counts; key-only counts key links for each role
     by_cluster = finder(client, "cluster=early-years&key=yes")
     assert select_counts(by_cluster, "role") == {"childminder": 2, "nursery-nurse": 2}
-    assert set(result_titles(by_cluster)) == {intro.title, home_based.title, nursery_key.title,
-                                              relevant.title}
+    assert set(result_titles(by_cluster)) == {
+        intro.title,
+        home_based.title,
+        nursery_key.title,
+        relevant.title,
+    }
     assert checkbox_counts(key, "key") == {"yes": 2}
     assert checkbox_counts(all_hers, "key") == {"yes": 2}
 
@@ -376,8 +399,10 @@ def test_cluster_facet_offers_the_chosen_then_the_ten_with_most_results(client):
         RoleQualificationFactory(role=second, qualification=qualifications[0])
         expected[cluster.slug] = (name, count)
     chosen = "c13"  # one result: outside the ten
-    others = sorted((slug for slug in expected if slug != chosen),
-                    key=lambda slug: (-expected[slug][1], expected[slug][0]))
+    others = sorted(
+        (slug for slug in expected if slug != chosen),
+        key=lambda slug: (-expected[slug][1], expected[slug][0]),
+    )
 
     shown = checkbox_counts(finder(client, f"cluster={chosen}"), "cluster")
 
@@ -400,7 +425,7 @@ def test_awarding_body_options_are_escaped_counted_and_the_chosen_selected(clien
         '<option value="">Any awarding body</option>',
         '<option value="Plain Awards" selected>Plain Awards (1)</option>',
         '<option value="Smith &amp; &quot;Jones&quot; &lt;Awards&gt;">'
-        'Smith &amp; &quot;Jones&quot; &lt;Awards&gt; (2)</option>',
+        "Smith &amp; &quot;Jones&quot; &lt;Awards&gt; (2)</option>",
     ]
 
 
@@ -436,11 +461,14 @@ def test_paging_or_sorting_everything_is_not_filtering(client):
 
 def test_counts_of_a_thousand_or_more_are_written_with_a_thousands_separator(client):
     board = AwardingBodyFactory(name="Brookford Examinations Board")
-    Qualification.objects.bulk_create([
-        Qualification(ref=f"Q-BIG-{n}", title=f"Award {n}", title_key=f"award {n}", level=3,
-                      awarding_body=board)
-        for n in range(1_234)
-    ])
+    Qualification.objects.bulk_create(
+        [
+            Qualification(
+                ref=f"Q-BIG-{n}", title=f"Award {n}", title_key=f"award {n}", level=3, awarding_body=board
+            )
+            for n in range(1_234)
+        ]
+    )
 
     response = finder(client)
 
@@ -458,27 +486,30 @@ def test_a_page_past_the_last_is_404(client):
     assert finder(client, "q=nothing&page=1").status_code == 200  # an empty first page is a page
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("level=9", "Level: “9” is not a level: E, 1 to 8"),
-    ("level=", "Level: “” is not a level"),
-    ("status=lost", "Status: “lost” is not a status"),
-    ("type=Nonsense", "Type: “Nonsense” is not a qualification type"),
-    ("awarding_body=Nobody", "Awarding body: There is no awarding body of that name"),
-    ("cluster=nowhere", "Cluster: “nowhere” is not a cluster of the chosen scheme"),
-    ("scheme=nowhere", "Cluster scheme: “nowhere” is not a cluster scheme"),
-    ("role=astronaut", "Role: There is no role with that link name"),
-    ("area=7", "Areas covered: “7” is not an area number of the framework"),
-    ("area=one", "Areas covered: “one” is not an area number"),
-    ("framework=nope", "Framework: “nope” is not a framework"),
-    ("coverage=some", "Coverage: “some” is not possible or guaranteed"),
-    ("key=maybe", "Key qualifications: “maybe” is not yes or no"),
-    ("region=mars", "Region: “mars” is not an English region"),
-    ("sort=price", "Sort: “price” is not title or level"),
-    ("page=two", "Page: “two” is not a page number"),
-    ("page=0", "Page: “0” is not a page number"),
-    ("page=-1", "Page: “-1” is not a page number"),
-    ("q=" + "x" * 201, "Search: Search for at most 200 characters"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("level=9", "Level: “9” is not a level: E, 1 to 8"),
+        ("level=", "Level: “” is not a level"),
+        ("status=lost", "Status: “lost” is not a status"),
+        ("type=Nonsense", "Type: “Nonsense” is not a qualification type"),
+        ("awarding_body=Nobody", "Awarding body: There is no awarding body of that name"),
+        ("cluster=nowhere", "Cluster: “nowhere” is not a cluster of the chosen scheme"),
+        ("scheme=nowhere", "Cluster scheme: “nowhere” is not a cluster scheme"),
+        ("role=astronaut", "Role: There is no role with that link name"),
+        ("area=7", "Areas covered: “7” is not an area number of the framework"),
+        ("area=one", "Areas covered: “one” is not an area number"),
+        ("framework=nope", "Framework: “nope” is not a framework"),
+        ("coverage=some", "Coverage: “some” is not possible or guaranteed"),
+        ("key=maybe", "Key qualifications: “maybe” is not yes or no"),
+        ("region=mars", "Region: “mars” is not an English region"),
+        ("sort=price", "Sort: “price” is not title or level"),
+        ("page=two", "Page: “two” is not a page number"),
+        ("page=0", "Page: “0” is not a page number"),
+        ("page=-1", "Page: “-1” is not a page number"),
+        ("q=" + "x" * 201, "Search: Search for at most 200 characters"),
+    ],
+)
 def test_bad_finder_parameters_are_400_with_the_form_saying_why(client, query, message):
     ClusterSchemeFactory(is_default=True)
     response = finder(client, query)
@@ -501,16 +532,21 @@ def test_finder_queries_do_not_grow_with_results(client, django_assert_max_num_q
 
     def build(size: int) -> None:
         for n in range(size):
-            qualification = mapped(QualificationFactory(title=f"Diploma {n}", level=3,
-                                                        qualification_type=nvq, awarding_body=body))
+            qualification = mapped(
+                QualificationFactory(
+                    title=f"Diploma {n}", level=3, qualification_type=nvq, awarding_body=body
+                )
+            )
             module = ModuleFactory(title=f"Play unit {n}")
             QualificationModuleFactory(qualification=qualification, module=module)
             covers(module, 1, 3)
             RoleQualificationFactory(role=role, qualification=qualification, is_key=True)
             OfferingFactory(qualification=qualification, provider=ProviderFactory(region=london))
 
-    query = ("?q=play&level=3&type=NVQ&awarding_body=CACHE&cluster=early-years&role=childminder"
-             "&key=yes&area=1&region=london&status=current&sort=level")
+    query = (
+        "?q=play&level=3&type=NVQ&awarding_body=CACHE&cluster=early-years&role=childminder"
+        "&key=yes&area=1&region=london&status=current&sort=level"
+    )
     url = reverse("qualifications:finder") + query
     build(5)
     small = count_queries(client, url)

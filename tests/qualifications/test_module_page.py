@@ -1,6 +1,5 @@
 """The public qualification, module, finder and provider pages, as a manager sees them."""
 
-
 import pytest
 
 from tests.support.factories import (
@@ -26,13 +25,11 @@ from tests.support.qualification_pages import (
 pytestmark = pytest.mark.django_db
 
 
-
 # -- the module page -------------------------------------------------------------------
 
 
 def test_module_page_shows_its_qualifications_and_areas(client):
-    module = ModuleFactory(ref="A/601/1234", title="Safeguarding children", level=3,
-                           learning_hours=30)
+    module = ModuleFactory(ref="A/601/1234", title="Safeguarding children", level=3, learning_hours=30)
     covers(module, 3, 5)
     low = mapped(QualificationFactory(title="Level 2 Certificate", level=2))
     high = QualificationFactory(title="Level 3 Diploma", level=3, withdrawn=True)
@@ -76,8 +73,9 @@ def test_module_page_queries_do_not_grow_with_its_qualifications(client, django_
         module = ModuleFactory()
         covers(module, 2)
         for n in range(size):
-            qualification = QualificationFactory(awarding_body=AwardingBodyFactory(),
-                                                 qualification_type=QualificationTypeFactory())
+            qualification = QualificationFactory(
+                awarding_body=AwardingBodyFactory(), qualification_type=QualificationTypeFactory()
+            )
             QualificationModuleFactory(qualification=qualification, module=module)
             if n % 2:
                 mapped(qualification)

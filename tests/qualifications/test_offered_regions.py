@@ -36,7 +36,7 @@ def expected_masks() -> dict[int, int]:
         provider = offering.provider
         if provider.region is not None and not provider.is_archived:
             bits[offering.qualification_id].add(provider.region.bit)
-    return {pk: sum(2 ** bit for bit in found) for pk, found in bits.items()}
+    return {pk: sum(2**bit for bit in found) for pk, found in bits.items()}
 
 
 def stored_masks() -> dict[int, int]:
@@ -46,7 +46,7 @@ def stored_masks() -> dict[int, int]:
 def stored_regions(qualification) -> set[str]:
     """The slugs of the regions the stored integer names, read bit by bit."""
     stored = Qualification.objects.values_list("offered_regions", flat=True).get(pk=qualification.pk)
-    return {slug for slug, bit in Region.objects.values_list("slug", "bit") if stored // 2 ** bit % 2}
+    return {slug for slug, bit in Region.objects.values_list("slug", "bit") if stored // 2**bit % 2}
 
 
 def region(slug: str) -> Region:
@@ -62,8 +62,12 @@ def provider_in(slug: str | None, **kwargs) -> Provider:
 
 def test_offerings_put_a_qualification_in_the_regions_of_their_active_providers():
     qualification = QualificationFactory()
-    for provider in (provider_in("london"), provider_in("north-east"), provider_in(None),
-                     provider_in("south-west", is_archived=True)):
+    for provider in (
+        provider_in("london"),
+        provider_in("north-east"),
+        provider_in(None),
+        provider_in("south-west", is_archived=True),
+    ):
         OfferingFactory(qualification=qualification, provider=provider)
 
     assert stored_regions(qualification) == {"london", "north-east"}
@@ -235,8 +239,13 @@ def test_adding_an_offering_on_the_qualification_page_puts_it_in_the_provider_re
     url = admin_url("qualifications.qualification", "change", qualification.pk)
     data = form_data(client.get(url))
     assert data["offerings-TOTAL_FORMS"] == "1"
-    data.update({"offerings-TOTAL_FORMS": "2", "offerings-1-provider": str(london.pk),
-                 "offerings-1-mode": "full-time"})
+    data.update(
+        {
+            "offerings-TOTAL_FORMS": "2",
+            "offerings-1-provider": str(london.pk),
+            "offerings-1-mode": "full-time",
+        }
+    )
 
     response = client.post(url, data)
 
@@ -267,8 +276,11 @@ def test_admin_import_of_providers_moving_one_moves_its_region(clerk):
     OfferingFactory(qualification=qualification, provider=provider_in("london", name="Leeds College"))
     OfferingFactory(qualification=qualification, provider=provider_in("north-east"))
 
-    response = admin_import(client_for(clerk), "qualifications.provider",
-                            "name,region\r\nLeeds College,Yorkshire and the Humber\r\n")
+    response = admin_import(
+        client_for(clerk),
+        "qualifications.provider",
+        "name,region\r\nLeeds College,Yorkshire and the Humber\r\n",
+    )
 
     assert response.status_code == 200
     assert Provider.objects.get(name="Leeds College").region.slug == "yorkshire-and-the-humber"
@@ -286,9 +298,14 @@ def test_a_bundle_moving_a_provider_moves_its_region_for_the_qualifications_it_o
     OfferingFactory(qualification=shared, provider=leeds)
     OfferingFactory(qualification=shared, provider=provider_in("north-east"))
 
-    bundle_import(path=write_bundle(tmp_path / "b", {
-        "providers": [["name", "region"], ["Leeds College", "Yorkshire and the Humber"]],
-    }))
+    bundle_import(
+        path=write_bundle(
+            tmp_path / "b",
+            {
+                "providers": [["name", "region"], ["Leeds College", "Yorkshire and the Humber"]],
+            },
+        )
+    )
 
     assert stored_regions(only_there) == {"yorkshire-and-the-humber"}
     assert stored_regions(shared) == {"north-east", "yorkshire-and-the-humber"}
@@ -301,19 +318,28 @@ def test_a_bundle_adding_offerings_puts_their_qualifications_in_the_providers_re
     untouched = QualificationFactory()
     OfferingFactory(qualification=untouched, provider=provider_in("south-east"))
 
-    bundle_import(path=write_bundle(tmp_path / "b", {
-        "qualifications": [["ref", "title"], ["Q-NEW", "Award in Play"]],
-        "providers": [["name", "region"], ["London College", "London"],
-                      ["Tyne College", "north-east"], ["Open Learning Trust", ""]],
-        "offerings": [
-            ["provider", "qualification_ref", "mode"],
-            ["London College", "Q-NEW", "part-time"],
-            ["Tyne College", "Q-NEW", "part-time"],
-            ["London College", "Q-OLD", "full-time"],
-            ["Open Learning Trust", "Q-OLD", "distance"],
-            ["Closed College", "Q-OLD", "part-time"],
-        ],
-    }))
+    bundle_import(
+        path=write_bundle(
+            tmp_path / "b",
+            {
+                "qualifications": [["ref", "title"], ["Q-NEW", "Award in Play"]],
+                "providers": [
+                    ["name", "region"],
+                    ["London College", "London"],
+                    ["Tyne College", "north-east"],
+                    ["Open Learning Trust", ""],
+                ],
+                "offerings": [
+                    ["provider", "qualification_ref", "mode"],
+                    ["London College", "Q-NEW", "part-time"],
+                    ["Tyne College", "Q-NEW", "part-time"],
+                    ["London College", "Q-OLD", "full-time"],
+                    ["Open Learning Trust", "Q-OLD", "distance"],
+                    ["Closed College", "Q-OLD", "part-time"],
+                ],
+            },
+        )
+    )
 
     new = Qualification.objects.get(ref="Q-NEW")
     assert stored_regions(new) == {"london", "north-east"}
@@ -328,11 +354,14 @@ def test_a_refused_bundle_leaves_every_qualification_regions_as_they_were(tmp_pa
     ProviderFactory(name="Tyne College", region=region("north-east"))
     before = stored_masks()
     # both region-bearing sheets are written, then a later sheet's bad row refuses it all
-    path = write_bundle(tmp_path / "b", {
-        "providers": [["name", "region"], ["Leeds College", "Yorkshire and the Humber"]],
-        "offerings": [["provider", "qualification_ref", "mode"], ["Tyne College", "Q1", ""]],
-        "attributes": [["framework", "area", "qualification_ref", "module_ref"], ["", "7", "Q1", ""]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "providers": [["name", "region"], ["Leeds College", "Yorkshire and the Humber"]],
+            "offerings": [["provider", "qualification_ref", "mode"], ["Tyne College", "Q1", ""]],
+            "attributes": [["framework", "area", "qualification_ref", "module_ref"], ["", "7", "Q1", ""]],
+        },
+    )
 
     with pytest.raises(BundleError):
         bundle_import(path=path)
@@ -354,9 +383,14 @@ def test_a_bundle_updating_a_qualification_keeps_an_offering_added_while_it_ran(
 
     monkeypatch.setattr(QualificationResource, "read_row", read_row_while_a_clerk_adds_an_offering)
 
-    bundle_import(path=write_bundle(tmp_path / "b", {
-        "qualifications": [["ref", "title"], ["Q1", "New title"]],
-    }))
+    bundle_import(
+        path=write_bundle(
+            tmp_path / "b",
+            {
+                "qualifications": [["ref", "title"], ["Q1", "New title"]],
+            },
+        )
+    )
 
     assert Qualification.objects.get(pk=qualification.pk).title == "New title"
     assert stored_regions(qualification) == {"london"}
@@ -364,11 +398,6 @@ def test_a_bundle_updating_a_qualification_keeps_an_offering_added_while_it_ran(
 
 
 # -- two sessions at once (PostgreSQL) --------------------------------------------------
-
-
-
-
-
 
 
 @two_sessions
@@ -450,8 +479,6 @@ def test_generated_data_has_the_regions_its_offerings_give():
     assert any(bin(mask).count("1") > 1 for mask in stored.values())
 
 
-
-
 def test_the_generator_writes_each_qualification_once_with_its_regions():
     # Rewriting every qualification after the offerings would leave a dead copy of each
     # row behind on PostgreSQL; the generator writes them with their regions instead.
@@ -498,7 +525,7 @@ def test_a_region_with_the_highest_bit_is_counted_and_found(client):
     OfferingFactory(qualification=qualification, provider=provider_in("london"))
     QualificationFactory(title="Offered nowhere")
 
-    assert stored_masks()[qualification.pk] == 2 ** 62 + 2 ** region("london").bit
+    assert stored_masks()[qualification.pk] == 2**62 + 2 ** region("london").bit
     assert stored_masks() == expected_masks()
     response = finder(client, "region=far-away")
     assert response.status_code == 200
@@ -511,8 +538,11 @@ def test_a_region_with_the_highest_bit_is_counted_and_found(client):
 @pytest.fixture
 def offered_around():
     """A handful of qualifications offered in various regions, one of them withdrawn."""
-    london, tyne, yorkshire = provider_in("london"), provider_in("north-east"), provider_in(
-        "yorkshire-and-the-humber")
+    london, tyne, yorkshire = (
+        provider_in("london"),
+        provider_in("north-east"),
+        provider_in("yorkshire-and-the-humber"),
+    )
     closed, national = provider_in("south-west", is_archived=True), provider_in(None)
     offers = {
         "In London": [london],
@@ -534,15 +564,23 @@ def expected_titles(*slugs: str) -> list[str]:
     """The current qualifications whose expected regions include any of the regions."""
     bits = [region(slug).bit for slug in slugs]
     masks = expected_masks()
-    return sorted(q.title for q in Qualification.objects.current()
-                  if any(masks[q.pk] // 2 ** bit % 2 for bit in bits))
+    return sorted(
+        q.title for q in Qualification.objects.current() if any(masks[q.pk] // 2**bit % 2 for bit in bits)
+    )
 
 
-@pytest.mark.parametrize("slugs", [("london",), ("north-east",), ("yorkshire-and-the-humber",),
-                                   ("south-west",), ("east-midlands",), ("london", "north-east")])
-def test_finder_lists_exactly_the_qualifications_offered_in_the_chosen_regions(
-    client, offered_around, slugs
-):
+@pytest.mark.parametrize(
+    "slugs",
+    [
+        ("london",),
+        ("north-east",),
+        ("yorkshire-and-the-humber",),
+        ("south-west",),
+        ("east-midlands",),
+        ("london", "north-east"),
+    ],
+)
+def test_finder_lists_exactly_the_qualifications_offered_in_the_chosen_regions(client, offered_around, slugs):
     response = finder(client, "&".join(f"region={slug}" for slug in slugs))
 
     assert response.status_code == 200

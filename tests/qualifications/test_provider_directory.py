@@ -25,7 +25,6 @@ from tests.support.qualification_pages import (
 pytestmark = pytest.mark.django_db
 
 
-
 # -- the provider directory ------------------------------------------------------------
 
 
@@ -37,18 +36,21 @@ def test_directory_groups_providers_by_region_in_order_with_their_offer(client):
     ProviderFactory(name="Open Learning")
     ProviderFactory(name="Gone College", region=north_east, is_archived=True)
     qualification = QualificationFactory(title="Level 3 Diploma in Youth Work", level=3)
-    OfferingFactory(provider=tyne, qualification=qualification, course_hours=360,
-                    mode="part-time", cost=Decimal("980.5"))
+    OfferingFactory(
+        provider=tyne, qualification=qualification, course_hours=360, mode="part-time", cost=Decimal("980.5")
+    )
 
     response = client.get(reverse("qualifications:provider-directory"))
 
     assert response.status_code == 200
     page = text(response)
-    assert page.index("North East Zed Tyne College") < page.index("South West Aardvark College") \
+    assert (
+        page.index("North East Zed Tyne College")
+        < page.index("South West Aardvark College")
         < page.index("National or distance providers Open Learning")
+    )
     assert "Gone College" not in page
-    assert row_with(response, "Youth Work") == \
-        "Level 3 Diploma in Youth Work Level 3 Part-time 360 £980.50"
+    assert row_with(response, "Youth Work") == "Level 3 Diploma in Youth Work Level 3 Part-time 360 £980.50"
     assert detail_url(qualification) in hrefs(response)
 
 
@@ -65,16 +67,19 @@ def test_directory_filters_by_region_and_keeps_it_across_pages(client):
     assert "12 providers in London; showing 1 to 10." in page
     second = [h for h in hrefs(response) if "page=2" in h]
     assert second and all("region=london" in h for h in second)
-    assert "London provider 11" in text(client.get(reverse("qualifications:provider-directory")
-                                                   + second[0]))
-    assert client.get(reverse("qualifications:provider-directory")
-                      + "?region=london&page=3").status_code == 404
+    assert "London provider 11" in text(client.get(reverse("qualifications:provider-directory") + second[0]))
+    assert (
+        client.get(reverse("qualifications:provider-directory") + "?region=london&page=3").status_code == 404
+    )
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("region=mars", "Region: Choose one of the English regions"),
-    ("page=x", "Page: “x” is not a page number"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("region=mars", "Region: Choose one of the English regions"),
+        ("page=x", "Page: “x” is not a page number"),
+    ],
+)
 def test_bad_directory_parameters_are_400(client, query, message):
     response = client.get(reverse("qualifications:provider-directory") + "?" + query)
     assert response.status_code == 400
@@ -105,10 +110,26 @@ def test_directory_queries_do_not_grow_with_providers(client, django_assert_max_
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("name", [
-    "q", "level", "status", "type", "awarding_body", "scheme", "cluster", "role", "framework",
-    "area", "coverage", "key", "region", "sort", "page",
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "q",
+        "level",
+        "status",
+        "type",
+        "awarding_body",
+        "scheme",
+        "cluster",
+        "role",
+        "framework",
+        "area",
+        "coverage",
+        "key",
+        "region",
+        "sort",
+        "page",
+    ],
+)
 def test_a_null_character_in_any_finder_parameter_is_400(client, name):
     assert finder(client, f"{name}=%00").status_code == 400
 

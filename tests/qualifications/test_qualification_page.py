@@ -40,29 +40,41 @@ from tests.support.qualification_pages import (
 pytestmark = pytest.mark.django_db
 
 
-
 # -- the qualification page ------------------------------------------------------------
 
 
 def test_qualification_page_shows_every_field_of_a_ref_with_slashes(client):
     qualification = QualificationFactory(
-        ref="500/1234/5", title="CACHE Level 3 Diploma in Child Care and Education",
+        ref="500/1234/5",
+        title="CACHE Level 3 Diploma in Child Care and Education",
         qualification_type=QualificationTypeFactory(name="Diploma type"),
-        awarding_body=AwardingBodyFactory(name="CACHE"), level=3, learning_hours=420,
-        last_verified=date(2024, 3, 2), source="QCA database",
-        source_url="https://example.org/qualifications/500-1234-5", notes="Four mandatory units.",
+        awarding_body=AwardingBodyFactory(name="CACHE"),
+        level=3,
+        learning_hours=420,
+        last_verified=date(2024, 3, 2),
+        source="QCA database",
+        source_url="https://example.org/qualifications/500-1234-5",
+        notes="Four mandatory units.",
     )
 
     response = client.get(detail_url(qualification))
 
     assert response.status_code == 200
-    assert reverse("qualifications:qualification-detail", args=["500/1234/5"]) == \
-        "/qualifications/500/1234/5/"
+    assert (
+        reverse("qualifications:qualification-detail", args=["500/1234/5"]) == "/qualifications/500/1234/5/"
+    )
     page = text(response)
-    for shown in ("Reference 500/1234/5", "Type Diploma type", "Awarding body CACHE",
-                  "Level Level 3", "Learning hours 420 hours", "Status Current",
-                  "Date last verified 2 March 2024", "Source QCA database Source document",
-                  "Notes Four mandatory units."):
+    for shown in (
+        "Reference 500/1234/5",
+        "Type Diploma type",
+        "Awarding body CACHE",
+        "Level Level 3",
+        "Learning hours 420 hours",
+        "Status Current",
+        "Date last verified 2 March 2024",
+        "Source QCA database Source document",
+        "Notes Four mandatory units.",
+    ):
         assert shown in page
     assert "https://example.org/qualifications/500-1234-5" in hrefs(response)
     assert 'govuk-tag govuk-tag--green">Current' in response.content.decode()
@@ -71,9 +83,15 @@ def test_qualification_page_shows_every_field_of_a_ref_with_slashes(client):
 def test_qualification_page_says_what_is_not_recorded(client):
     qualification = QualificationFactory(level=None)
     page = text(client.get(detail_url(qualification)))
-    for shown in ("Type Not recorded", "Awarding body Not recorded", "Level Not levelled",
-                  "Learning hours Not published", "Date last verified Not recorded",
-                  "Source Not recorded", "Notes None"):
+    for shown in (
+        "Type Not recorded",
+        "Awarding body Not recorded",
+        "Level Not levelled",
+        "Learning hours Not published",
+        "Date last verified Not recorded",
+        "Source Not recorded",
+        "Notes None",
+    ):
         assert shown in page
 
 
@@ -128,8 +146,9 @@ def test_modules_are_listed_in_order_with_their_tags_and_areas(client):
     QualificationModuleFactory(qualification=qualification, module=third, order=3, mandatory=True)
     covers(first, 1, 2)
     covers(second, 3)
-    other_framework_area = default_area(3).__class__.objects.exclude(framework__is_default=True) \
-        .filter(number=6).first()
+    other_framework_area = (
+        default_area(3).__class__.objects.exclude(framework__is_default=True).filter(number=6).first()
+    )
     AttributeFactory(qualification=None, module=third, area=other_framework_area)
 
     response = client.get(detail_url(qualification))
@@ -153,8 +172,9 @@ def test_coverage_guaranteed_and_possible_follow_the_definition(client):
         numbers = set(rng.sample(range(1, 6), rng.randint(0, 2)))
         covers(module, *numbers)
         mandatory = order % 3 == 0
-        QualificationModuleFactory(qualification=qualification, module=module, order=order,
-                                   mandatory=mandatory)
+        QualificationModuleFactory(
+            qualification=qualification, module=module, order=order, mandatory=mandatory
+        )
         memberships.append((numbers, mandatory))
     guaranteed = own.union(*(n for n, mandatory in memberships if mandatory))
     possible = own.union(*(n for n, _ in memberships))
@@ -201,9 +221,11 @@ def test_prerequisites_and_what_the_qualification_leads_to(client):
     response = client.get(detail_url(qualification))
 
     page = text(response)
-    assert "Needed before starting Level 2 Certificate in Playwork (Level 2) " \
-           "Module First aid for playworkers" in page
-    leads = page[page.index("Leads to"):page.index("Roles")]
+    assert (
+        "Needed before starting Level 2 Certificate in Playwork (Level 2) "
+        "Module First aid for playworkers" in page
+    )
+    leads = page[page.index("Leads to") : page.index("Roles")]
     assert "Level 4 Playwork Management" in leads and "Level 5 Leading Play Services" in leads
     assert "Unrelated award" not in leads
     for target in (detail_url(earlier), module_url(unit), detail_url(later), module_url(as_module)):
@@ -233,14 +255,30 @@ def test_providers_show_hours_mode_cost_and_region_in_region_order(client):
     qualification = QualificationFactory()
     london = Region.objects.get(slug="london")
     north_east = Region.objects.get(slug="north-east")
-    OfferingFactory(qualification=qualification, provider=ProviderFactory(name="Thames College",
-                    region=london), course_hours=420, mode="part-time", cost=Decimal("1250"))
-    OfferingFactory(qualification=qualification, provider=ProviderFactory(name="Tyne Training",
-                    region=north_east), course_hours=None, mode="work-based", cost=None)
-    OfferingFactory(qualification=qualification, provider=ProviderFactory(name="Open Learning"),
-                    course_hours=300, mode="distance", cost=Decimal("0"))
-    OfferingFactory(qualification=qualification,
-                    provider=ProviderFactory(name="Closed College", is_archived=True))
+    OfferingFactory(
+        qualification=qualification,
+        provider=ProviderFactory(name="Thames College", region=london),
+        course_hours=420,
+        mode="part-time",
+        cost=Decimal("1250"),
+    )
+    OfferingFactory(
+        qualification=qualification,
+        provider=ProviderFactory(name="Tyne Training", region=north_east),
+        course_hours=None,
+        mode="work-based",
+        cost=None,
+    )
+    OfferingFactory(
+        qualification=qualification,
+        provider=ProviderFactory(name="Open Learning"),
+        course_hours=300,
+        mode="distance",
+        cost=Decimal("0"),
+    )
+    OfferingFactory(
+        qualification=qualification, provider=ProviderFactory(name="Closed College", is_archived=True)
+    )
 
     response = client.get(detail_url(qualification))
 
@@ -259,14 +297,17 @@ def test_qualification_page_queries_do_not_grow_with_its_size(client, django_ass
         covers(qualification, 1)
         for n in range(size):
             module = ModuleFactory(qualification=QualificationFactory() if n % 5 == 0 else None)
-            QualificationModuleFactory(qualification=qualification, module=module, order=n,
-                                       mandatory=n % 2 == 0)
+            QualificationModuleFactory(
+                qualification=qualification, module=module, order=n, mandatory=n % 2 == 0
+            )
             covers(module, n % 6 + 1)
             PrerequisiteFactory(qualification=qualification)
             PrerequisiteFactory(required_qualification=qualification)
             RoleQualificationFactory(qualification=qualification, is_key=n % 2 == 0)
-            OfferingFactory(qualification=qualification,
-                            provider=ProviderFactory(region=Region.objects.order_by("?").first()))
+            OfferingFactory(
+                qualification=qualification,
+                provider=ProviderFactory(region=Region.objects.order_by("?").first()),
+            )
             QualificationFactory(status=Qualification.Status.SUPERSEDED, superseded_by=qualification)
         return qualification
 

@@ -16,8 +16,9 @@ from tests.support.factories import ModuleFactory, QualificationFactory, Qualifi
 from tests.support.qualification_pages import checkbox_counts, finder, result_titles
 
 pytestmark = pytest.mark.django_db
-postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql",
-                                     reason="trigram indexes are PostgreSQL's")
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's"
+)
 
 
 @pytest.mark.parametrize("how_many", [0, 3, idset.LOOKED_UP + 1, 40_000])
@@ -44,7 +45,8 @@ def test_search_results_and_level_counts_are_those_of_every_word_anywhere(client
     modules = [ModuleFactory(title=f"{rng.choice(vocabulary)} unit {n}") for n in range(8)]
     for n in range(30):
         qualification = QualificationFactory(
-            title=f"{rng.choice(vocabulary)} diploma {n}", level=rng.choice([2, 3, 4]),
+            title=f"{rng.choice(vocabulary)} diploma {n}",
+            level=rng.choice([2, 3, 4]),
             ref=f"{600 + n}/{rng.choice(['PLAY', 'CARE', 'X'])}",
         )
         for module in rng.sample(modules, rng.randint(0, 3)):
@@ -55,9 +57,11 @@ def test_search_results_and_level_counts_are_those_of_every_word_anywhere(client
 
     for search in ["playwork", "care unit", "PLAY youth", "safeguarding outdoor diploma"]:
         terms = search.casefold().split()
-        matches = [q for q in Qualification.objects.all()
-                   if all(term in _words(q.title, q.ref, *module_titles.get(q.pk, []))
-                          for term in terms)]
+        matches = [
+            q
+            for q in Qualification.objects.all()
+            if all(term in _words(q.title, q.ref, *module_titles.get(q.pk, [])) for term in terms)
+        ]
         response = finder(client, f"q={search.replace(' ', '+')}")
 
         assert sorted(result_titles(response)) == sorted(q.title for q in matches)
@@ -86,11 +90,14 @@ def _queries_of(client, query: str) -> list[str]:
 
 
 @postgresql_only
-@pytest.mark.parametrize(("model", "lookup", "index"), [
-    (Qualification, "title__icontains", "qualification_title_trgm"),
-    (Qualification, "ref__icontains", "qualification_ref_trgm"),
-    (Module, "title__icontains", "module_title_trgm"),
-])
+@pytest.mark.parametrize(
+    ("model", "lookup", "index"),
+    [
+        (Qualification, "title__icontains", "qualification_title_trgm"),
+        (Qualification, "ref__icontains", "qualification_ref_trgm"),
+        (Module, "title__icontains", "module_title_trgm"),
+    ],
+)
 def test_each_search_condition_can_be_answered_from_its_trigram_index(model, lookup, index):
     # with sequential scans ruled out, the planner can only use an index that matches
     # the condition Django writes (UPPER(column) LIKE UPPER('%word%'))

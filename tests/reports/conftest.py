@@ -18,10 +18,15 @@ def provision_world():
     scheme = scheme_default(name="Workforce 2005", slug="workforce-2005")
     early = ClusterFactory(scheme=scheme, name="Early Years", slug="early-years")
     youth = ClusterFactory(scheme=scheme, name="Youth Work", slug="youth-work")
-    family = ClusterFactory(scheme=ClusterSchemeFactory(name="By service", slug="by-service"),
-                            name="Family support", slug="family-support")
-    q = {name: QualificationFactory(ref=f"P/{name}", level=level)
-         for name, level in [("A", 2), ("B", 3), ("C", 3), ("D", 0), ("F", None)]}
+    family = ClusterFactory(
+        scheme=ClusterSchemeFactory(name="By service", slug="by-service"),
+        name="Family support",
+        slug="family-support",
+    )
+    q = {
+        name: QualificationFactory(ref=f"P/{name}", level=level)
+        for name, level in [("A", 2), ("B", 3), ("C", 3), ("D", 0), ("F", None)]
+    }
     childminder = role_in("Childminder", early)
     counsellor = role_in("Counsellor", early, youth)
     youth_worker = role_in("Youth worker", youth)

@@ -29,8 +29,7 @@ def world(migrated_transactional_db):
     role = RoleFactory(title="Playworker", slug="playworker")
     RoleClusterFactory(role=role, cluster=cluster)
     for n, level in enumerate([2, 3, 3, 3]):
-        qualification = QualificationFactory(ref=f"PW/{n}", title=f"Playwork award {n}",
-                                             level=level)
+        qualification = QualificationFactory(ref=f"PW/{n}", title=f"Playwork award {n}", level=level)
         module = ModuleFactory()
         QualificationModuleFactory(qualification=qualification, module=module)
         for number in range(1, n + 2):
@@ -41,8 +40,10 @@ def world(migrated_transactional_db):
 
 def page_rows(page) -> list[list[str]]:
     table = page.locator("table.govuk-table").nth(0)
-    return [[cell.strip() for cell in row.locator("th, td").all_inner_texts()]
-            for row in table.locator("tbody tr").all()]
+    return [
+        [cell.strip() for cell in row.locator("th, td").all_inner_texts()]
+        for row in table.locator("tbody tr").all()
+    ]
 
 
 def test_analyst_filters_the_coverage_report_and_downloads_what_is_shown(new_page, world, tmp_path):
@@ -70,8 +71,15 @@ def test_analyst_filters_the_coverage_report_and_downloads_what_is_shown(new_pag
 def test_report_pages_have_no_accessibility_violations(new_page, world):
     page = new_page()
     found = {}
-    for url in ["/reports/", "/reports/provision/", "/reports/coverage/", "/reports/module-areas/",
-                "/reports/role-gaps/", "/reports/level-gaps/", "/reports/coverage/?level=9"]:
+    for url in [
+        "/reports/",
+        "/reports/provision/",
+        "/reports/coverage/",
+        "/reports/module-areas/",
+        "/reports/role-gaps/",
+        "/reports/level-gaps/",
+        "/reports/coverage/?level=9",
+    ]:
         page.goto(url)
         violations = axe_violations(page)
         if violations:

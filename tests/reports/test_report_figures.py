@@ -41,11 +41,22 @@ pytestmark = pytest.mark.django_db
 # -- provision ----------------------------------------------------------------------------
 
 
-
-
-PROVISION_HEADER = ["cluster", "role", "qualifications", "key_qualifications", "level_E",
-                    "level_1", "level_2", "level_3", "level_4", "level_5", "level_6", "level_7",
-                    "level_8", "not_levelled"]
+PROVISION_HEADER = [
+    "cluster",
+    "role",
+    "qualifications",
+    "key_qualifications",
+    "level_E",
+    "level_1",
+    "level_2",
+    "level_3",
+    "level_4",
+    "level_5",
+    "level_6",
+    "level_7",
+    "level_8",
+    "not_levelled",
+]
 
 
 def test_provision_counts_each_cluster_and_role_with_distinct_subtotals(client, provision_world):
@@ -71,15 +82,19 @@ def test_provision_filters_by_cluster_level_key_only_and_scheme(client, provisio
     # One cluster: its rows, and the grand total is that cluster's subtotal.
     _, *rows = csv_rows(client, "provision", cluster="youth-work")
     assert [r[:4] for r in rows] == [
-        ["Youth Work", "Counsellor", "2", "1"], ["Youth Work", "Youth worker", "3", "1"],
-        ["Youth Work", "", "4", "2"], ["All clusters", "", "4", "2"],
+        ["Youth Work", "Counsellor", "2", "1"],
+        ["Youth Work", "Youth worker", "3", "1"],
+        ["Youth Work", "", "4", "2"],
+        ["All clusters", "", "4", "2"],
     ]
     # Level 3: only B and C count. Childminder has B; Counsellor has B (key) and C.
     _, *rows = csv_rows(client, "provision", level="3")
     assert [r[:4] + [r[7]] for r in rows] == [
-        ["Early Years", "Childminder", "1", "0", "1"], ["Early Years", "Counsellor", "2", "1", "2"],
+        ["Early Years", "Childminder", "1", "0", "1"],
+        ["Early Years", "Counsellor", "2", "1", "2"],
         ["Early Years", "", "2", "1", "2"],
-        ["Youth Work", "Counsellor", "2", "1", "2"], ["Youth Work", "Youth worker", "1", "1", "1"],
+        ["Youth Work", "Counsellor", "2", "1", "2"],
+        ["Youth Work", "Youth worker", "1", "1", "1"],
         ["Youth Work", "", "2", "2", "2"],
         ["All clusters", "", "2", "2", "2"],
     ]
@@ -87,16 +102,19 @@ def test_provision_filters_by_cluster_level_key_only_and_scheme(client, provisio
     # not key, because it is key for Counsellor. D and F drop out.
     _, *rows = csv_rows(client, "provision", key_only="yes")
     assert [r[:4] for r in rows] == [
-        ["Early Years", "Childminder", "2", "1"], ["Early Years", "Counsellor", "2", "1"],
+        ["Early Years", "Childminder", "2", "1"],
+        ["Early Years", "Counsellor", "2", "1"],
         ["Early Years", "", "3", "2"],
-        ["Youth Work", "Counsellor", "2", "1"], ["Youth Work", "Youth worker", "1", "1"],
+        ["Youth Work", "Counsellor", "2", "1"],
+        ["Youth Work", "Youth worker", "1", "1"],
         ["Youth Work", "", "2", "2"],
         ["All clusters", "", "3", "3"],
     ]
     # Another scheme, by name rather than slug.
     _, *rows = csv_rows(client, "provision", scheme="By service")
     assert [r[:4] for r in rows] == [
-        ["Family support", "Family worker", "1", "1"], ["Family support", "", "1", "1"],
+        ["Family support", "Family worker", "1", "1"],
+        ["Family support", "", "1", "1"],
         ["All clusters", "", "1", "1"],
     ]
 
@@ -105,10 +123,20 @@ def test_provision_ignores_the_parameters_it_does_not_use(client, provision_worl
     other = FrameworkFactory(name="Other framework", slug="other-framework")
     AreaFactory(framework=other, number=1)
     plain = csv_rows(client, "provision")
-    assert csv_rows(client, "provision", coverage="guaranteed", framework="other-framework",
-                    rule="all", unknown="whatever") == plain
-    assert csv_rows(client, "level-gaps", coverage="guaranteed", framework="other-framework",
-                    rule="all") == csv_rows(client, "level-gaps")
+    assert (
+        csv_rows(
+            client,
+            "provision",
+            coverage="guaranteed",
+            framework="other-framework",
+            rule="all",
+            unknown="whatever",
+        )
+        == plain
+    )
+    assert csv_rows(
+        client, "level-gaps", coverage="guaranteed", framework="other-framework", rule="all"
+    ) == csv_rows(client, "level-gaps")
 
 
 # -- coverage, module-areas and role-gaps: one world ----------------------------------------
@@ -129,8 +157,7 @@ def mapped_world():
     (Early Years and Youth Work) key CC/2 and CC/3; Social worker (Youth Work) CC/6, not
     key; Youth worker (Youth Work) key CC/4. Family worker (another scheme) key CC/1.
     """
-    m = {n: ModuleFactory(ref=f"M{n}", level=level)
-         for n, level in [(1, 3), (2, 3), (3, 2), (4, 3), (5, 1)]}
+    m = {n: ModuleFactory(ref=f"M{n}", level=level) for n, level in [(1, 3), (2, 3), (3, 2), (4, 3), (5, 1)]}
     module_judged(m[1], 1, 2)
     module_judged(m[2], 4)
     module_judged(m[4], 1)
@@ -152,8 +179,11 @@ def mapped_world():
     scheme = scheme_default(name="Workforce 2005", slug="workforce-2005")
     early = ClusterFactory(scheme=scheme, name="Early Years", slug="early-years")
     youth = ClusterFactory(scheme=scheme, name="Youth Work", slug="youth-work")
-    family = ClusterFactory(scheme=ClusterSchemeFactory(name="By service", slug="by-service"),
-                            name="Family support", slug="family-support")
+    family = ClusterFactory(
+        scheme=ClusterSchemeFactory(name="By service", slug="by-service"),
+        name="Family support",
+        slug="family-support",
+    )
     childminder = role_in("Childminder", early)
     counsellor = role_in("Counsellor", early, youth)
     social_worker = role_in("Social worker", youth)
@@ -169,8 +199,18 @@ def mapped_world():
     return q, m
 
 
-COVERAGE_HEADER = ["ref", "title", "level", "areas_covered",
-                   "area_1", "area_2", "area_3", "area_4", "area_5", "area_6"]
+COVERAGE_HEADER = [
+    "ref",
+    "title",
+    "level",
+    "areas_covered",
+    "area_1",
+    "area_2",
+    "area_3",
+    "area_4",
+    "area_5",
+    "area_6",
+]
 
 
 def test_coverage_lists_mapped_qualifications_with_their_areas(client, mapped_world):
@@ -187,8 +227,7 @@ def test_coverage_lists_mapped_qualifications_with_their_areas(client, mapped_wo
     ]
 
 
-def test_guaranteed_coverage_counts_only_mandatory_modules_and_own_judgements(
-        client, mapped_world):
+def test_guaranteed_coverage_counts_only_mandatory_modules_and_own_judgements(client, mapped_world):
     _, *rows = csv_rows(client, "coverage", coverage="guaranteed")
     assert [r[:4] for r in rows] == [
         ["CC/1", "Award in Childcare", "3", "3"],  # M1 (1, 2) and its own 6; M2 optional
@@ -203,15 +242,19 @@ def test_coverage_distribution_and_filters(client, mapped_world):
     # 0 areas: CC/3; 1: CC/6; 2: CC/2; 4: CC/1 — of 4 mapped
     header, *rows = csv_rows(client, "coverage", table="distribution")
     assert header == ["areas_covered", "qualifications", "share"]
-    assert rows == [["0", "1", "0.2500"], ["1", "1", "0.2500"], ["2", "1", "0.2500"],
-                    ["3", "0", "0.0000"], ["4", "1", "0.2500"], ["5", "0", "0.0000"],
-                    ["6", "0", "0.0000"]]
+    assert rows == [
+        ["0", "1", "0.2500"],
+        ["1", "1", "0.2500"],
+        ["2", "1", "0.2500"],
+        ["3", "0", "0.0000"],
+        ["4", "1", "0.2500"],
+        ["5", "0", "0.0000"],
+        ["6", "0", "0.0000"],
+    ]
     # Early Years roles link CC/1, CC/4 (unmapped), CC/2, CC/3; not CC/6
-    assert [r[0] for r in csv_rows(client, "coverage", cluster="Early Years")[1:]] == \
-        ["CC/1", "CC/2", "CC/3"]
+    assert [r[0] for r in csv_rows(client, "coverage", cluster="Early Years")[1:]] == ["CC/1", "CC/2", "CC/3"]
     # CC/6 is key for no role
-    assert [r[0] for r in csv_rows(client, "coverage", key_only="yes")[1:]] == \
-        ["CC/1", "CC/2", "CC/3"]
+    assert [r[0] for r in csv_rows(client, "coverage", key_only="yes")[1:]] == ["CC/1", "CC/2", "CC/3"]
     assert [r[0] for r in csv_rows(client, "coverage", level="3")[1:]] == ["CC/1"]
     assert [r[0] for r in csv_rows(client, "coverage", level="E")[1:]] == ["CC/3"]
 
@@ -238,14 +281,26 @@ def test_module_areas_counts_distinct_modules_of_mapped_qualifications(client, m
 def test_module_areas_under_guaranteed_coverage_and_a_level(client, mapped_world):
     # Mandatory in some mapped qualification: M1, M3, M5 (M2 is only ever optional) = 3
     _, *rows = csv_rows(client, "module-areas", coverage="guaranteed")
-    assert rows == [["1", "1", "0.3333"], ["2", "1", "0.3333"], ["3", "0", "0.0000"],
-                    ["4", "0", "0.0000"], ["5", "1", "0.3333"], ["6", "0", "0.0000"],
-                    ["none", "1", "0.3333"]]
+    assert rows == [
+        ["1", "1", "0.3333"],
+        ["2", "1", "0.3333"],
+        ["3", "0", "0.0000"],
+        ["4", "0", "0.0000"],
+        ["5", "1", "0.3333"],
+        ["6", "0", "0.0000"],
+        ["none", "1", "0.3333"],
+    ]
     # Level 3: mapped qualifications at level 3 (CC/1), modules at level 3 (M1, M2) = 2
     _, *rows = csv_rows(client, "module-areas", level="3")
-    assert rows == [["1", "1", "0.5000"], ["2", "1", "0.5000"], ["3", "0", "0.0000"],
-                    ["4", "1", "0.5000"], ["5", "0", "0.0000"], ["6", "0", "0.0000"],
-                    ["none", "0", "0.0000"]]
+    assert rows == [
+        ["1", "1", "0.5000"],
+        ["2", "1", "0.5000"],
+        ["3", "0", "0.0000"],
+        ["4", "1", "0.5000"],
+        ["5", "0", "0.0000"],
+        ["6", "0", "0.0000"],
+        ["none", "0", "0.0000"],
+    ]
 
 
 def test_module_areas_with_no_mapped_qualification_has_zero_shares(client, mapped_world):
@@ -254,8 +309,14 @@ def test_module_areas_with_no_mapped_qualification_has_zero_shares(client, mappe
     assert rows == [[str(n), "0", "0.0000"] for n in range(1, 7)] + [["none", "0", "0.0000"]]
 
 
-ROLE_GAPS_HEADER = ["clusters", "role", "key_qualifications", "mapped_key_qualifications",
-                    "missing_areas", "note"]
+ROLE_GAPS_HEADER = [
+    "clusters",
+    "role",
+    "key_qualifications",
+    "mapped_key_qualifications",
+    "missing_areas",
+    "note",
+]
 ALL_AREAS = "1;2;3;4;5;6"
 
 
@@ -285,7 +346,8 @@ def test_role_gaps_under_guaranteed_coverage_other_scheme_and_filters(client, ma
     ]
     # One cluster: its roles only, each still listing all its clusters
     assert [r[:2] for r in csv_rows(client, "role-gaps", cluster="early-years")[1:]] == [
-        ["Early Years", "Childminder"], ["Early Years;Youth Work", "Counsellor"],
+        ["Early Years", "Childminder"],
+        ["Early Years;Youth Work", "Counsellor"],
     ]
     # Level 3: Childminder keeps CC/1 and CC/4; Counsellor's keys are not at level 3
     _, *rows = csv_rows(client, "role-gaps", level="3")
@@ -320,10 +382,16 @@ def levels_world():
     Empty: a cluster with no roles
     """
     scheme = scheme_default(name="Workforce 2005", slug="workforce-2005")
-    clusters = {name: ClusterFactory(scheme=scheme, name=name, slug=name.lower().replace(" ", "-"))
-                for name in ["Early Years", "Empty", "Play Work", "Sport", "Youth Work"]}
-    for cluster, levels in [("Early Years", [6, 1, 3, None]), ("Play Work", [2, 0]),
-                            ("Youth Work", [None, None]), ("Sport", [4])]:
+    clusters = {
+        name: ClusterFactory(scheme=scheme, name=name, slug=name.lower().replace(" ", "-"))
+        for name in ["Early Years", "Empty", "Play Work", "Sport", "Youth Work"]
+    }
+    for cluster, levels in [
+        ("Early Years", [6, 1, 3, None]),
+        ("Play Work", [2, 0]),
+        ("Youth Work", [None, None]),
+        ("Sport", [4]),
+    ]:
         role = role_in(f"{cluster} worker", clusters[cluster])
         for n, level in enumerate(levels):
             # the first qualification of each cluster is key, the others not
@@ -347,12 +415,18 @@ def test_level_gaps_follow_cluster_level_and_key_only(client, levels_world):
     assert csv_rows(client, "level-gaps", cluster="play-work")[1:] == [["Play Work", "E;2", "1"]]
     # Level 3: only Early Years' level-3 qualification remains
     assert csv_rows(client, "level-gaps", level="3")[1:] == [
-        ["Early Years", "3", ""], ["Empty", "", ""], ["Play Work", "", ""], ["Sport", "", ""],
+        ["Early Years", "3", ""],
+        ["Empty", "", ""],
+        ["Play Work", "", ""],
+        ["Sport", "", ""],
         ["Youth Work", "", ""],
     ]
     # Key only: the first of each list (6; 2; not levelled; 4)
     assert csv_rows(client, "level-gaps", key_only="yes")[1:] == [
-        ["Early Years", "6", ""], ["Empty", "", ""], ["Play Work", "2", ""], ["Sport", "4", ""],
+        ["Early Years", "6", ""],
+        ["Empty", "", ""],
+        ["Play Work", "2", ""],
+        ["Sport", "4", ""],
         ["Youth Work", "", ""],
     ]
 
@@ -380,15 +454,18 @@ def test_the_page_says_as_at_the_latest_publication_it_includes(client):
     MappingReviewFactory(submitted=True)  # not published
     MappingReviewFactory(returned=True)
     # later, but for another framework
-    MappingReviewFactory(framework=other, approved=True,
-                         published_at=datetime(2024, 6, 1, 12, 30, tzinfo=UTC))
+    MappingReviewFactory(
+        framework=other, approved=True, published_at=datetime(2024, 6, 1, 12, 30, tzinfo=UTC)
+    )
     for name in REPORT_NAMES:
         # Europe/London is on GMT in early March
-        assert "as at 5 March 2024, 14:07 (the latest approval included)" in \
-            page_text(client.get(f"/reports/{name}/")), name
+        assert "as at 5 March 2024, 14:07 (the latest approval included)" in page_text(
+            client.get(f"/reports/{name}/")
+        ), name
     # British Summer Time in June: 12:30 UTC is 13:30
-    assert "as at 1 June 2024, 13:30" in \
-        page_text(client.get("/reports/coverage/", {"framework": "other-framework"}))
+    assert "as at 1 June 2024, 13:30" in page_text(
+        client.get("/reports/coverage/", {"framework": "other-framework"})
+    )
 
 
 # -- a framework with elements and the rule parameter -------------------------------------------
@@ -435,44 +512,76 @@ def elements_world():
     scheme_default()
 
 
-@pytest.mark.parametrize(("rule", "expected"), [
-    # R/1 pools 1a, 1b, 1c (3 of 4) and 2a (1 of 2); R/2 has 1d (1 of 4) and 2a, 2b (2 of 2)
-    ("any", [["R/1", "First", "2", "3", "yes", "yes", "yes"],
-             ["R/2", "Second", "3", "2", "yes", "yes", "no"]]),
-    ("half", [["R/1", "First", "2", "3", "yes", "yes", "yes"],  # 3 ≥ 2 and 1 ≥ 1
-              ["R/2", "Second", "3", "1", "no", "yes", "no"]]),  # 1 < 2
-    ("all", [["R/1", "First", "2", "1", "no", "no", "yes"],  # area 3 judged whole
-             ["R/2", "Second", "3", "1", "no", "yes", "no"]]),
-])
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # R/1 pools 1a, 1b, 1c (3 of 4) and 2a (1 of 2); R/2 has 1d (1 of 4) and 2a, 2b (2 of 2)
+        (
+            "any",
+            [
+                ["R/1", "First", "2", "3", "yes", "yes", "yes"],
+                ["R/2", "Second", "3", "2", "yes", "yes", "no"],
+            ],
+        ),
+        (
+            "half",
+            [
+                ["R/1", "First", "2", "3", "yes", "yes", "yes"],  # 3 ≥ 2 and 1 ≥ 1
+                ["R/2", "Second", "3", "1", "no", "yes", "no"],
+            ],
+        ),  # 1 < 2
+        (
+            "all",
+            [
+                ["R/1", "First", "2", "1", "no", "no", "yes"],  # area 3 judged whole
+                ["R/2", "Second", "3", "1", "no", "yes", "no"],
+            ],
+        ),
+    ],
+)
 def test_the_rule_decides_when_elements_add_up_to_an_area(client, elements_world, rule, expected):
     header, *rows = csv_rows(client, "coverage", framework="skills-framework", rule=rule)
     assert header == ["ref", "title", "level", "areas_covered", "area_1", "area_2", "area_3"]
     assert rows == expected
 
 
-@pytest.mark.parametrize(("rule", "expected"), [
-    # Guaranteed: R/1 keeps M1 (1a, 1b) and its own area 3, loses M2; R/2 keeps M3
-    ("any", [["R/1", "First", "2", "2", "yes", "no", "yes"],
-             ["R/2", "Second", "3", "2", "yes", "yes", "no"]]),
-    ("half", [["R/1", "First", "2", "2", "yes", "no", "yes"],  # 2 of 4 is half
-              ["R/2", "Second", "3", "1", "no", "yes", "no"]]),
-    ("all", [["R/1", "First", "2", "1", "no", "no", "yes"],
-             ["R/2", "Second", "3", "1", "no", "yes", "no"]]),
-])
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # Guaranteed: R/1 keeps M1 (1a, 1b) and its own area 3, loses M2; R/2 keeps M3
+        (
+            "any",
+            [["R/1", "First", "2", "2", "yes", "no", "yes"], ["R/2", "Second", "3", "2", "yes", "yes", "no"]],
+        ),
+        (
+            "half",
+            [
+                ["R/1", "First", "2", "2", "yes", "no", "yes"],  # 2 of 4 is half
+                ["R/2", "Second", "3", "1", "no", "yes", "no"],
+            ],
+        ),
+        (
+            "all",
+            [["R/1", "First", "2", "1", "no", "no", "yes"], ["R/2", "Second", "3", "1", "no", "yes", "no"]],
+        ),
+    ],
+)
 def test_the_rule_under_guaranteed_coverage(client, elements_world, rule, expected):
-    assert csv_rows(client, "coverage", framework="Skills framework", rule=rule,
-                    coverage="guaranteed")[1:] == expected
+    assert (
+        csv_rows(client, "coverage", framework="Skills framework", rule=rule, coverage="guaranteed")[1:]
+        == expected
+    )
 
 
-@pytest.mark.parametrize(("rule", "expected"), [
-    # modules of mapped qualifications: M1 (1a, 1b), M2 (1c; 2a), M3 (1d; 2a, 2b)
-    ("any", [["1", "3", "1.0000"], ["2", "2", "0.6667"], ["3", "0", "0.0000"],
-             ["none", "0", "0.0000"]]),
-    ("half", [["1", "1", "0.3333"], ["2", "2", "0.6667"], ["3", "0", "0.0000"],
-              ["none", "0", "0.0000"]]),
-    ("all", [["1", "0", "0.0000"], ["2", "1", "0.3333"], ["3", "0", "0.0000"],
-             ["none", "2", "0.6667"]]),
-])
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        # modules of mapped qualifications: M1 (1a, 1b), M2 (1c; 2a), M3 (1d; 2a, 2b)
+        ("any", [["1", "3", "1.0000"], ["2", "2", "0.6667"], ["3", "0", "0.0000"], ["none", "0", "0.0000"]]),
+        ("half", [["1", "1", "0.3333"], ["2", "2", "0.6667"], ["3", "0", "0.0000"], ["none", "0", "0.0000"]]),
+        ("all", [["1", "0", "0.0000"], ["2", "1", "0.3333"], ["3", "0", "0.0000"], ["none", "2", "0.6667"]]),
+    ],
+)
 def test_the_rule_in_module_areas(client, elements_world, rule, expected):
     assert csv_rows(client, "module-areas", framework="skills-framework", rule=rule)[1:] == expected
 
@@ -493,7 +602,6 @@ def test_a_nul_character_in_a_parameter_is_a_400_not_a_500(client, provision_wor
 
 
 def test_empty_parameters_mean_the_defaults(client, provision_world):
-    empty = {p: "" for p in ("scheme", "cluster", "framework", "level", "key_only", "coverage",
-                             "rule")}
+    empty = {p: "" for p in ("scheme", "cluster", "framework", "level", "key_only", "coverage", "rule")}
     for name in REPORT_NAMES:
         assert csv_rows(client, name, **empty) == csv_rows(client, name), name

@@ -57,19 +57,23 @@ def one_world():
     module_judged(modules[0], 1, 2)
     module_judged(modules[1], 3)
     module_judged(modules[3], 6)
-    roles = [role_in("Childminder", early), role_in("Counsellor", early, youth),
-             role_in("Youth worker", youth), role_in("Lonely worker", youth)]
-    for n, (level, grid) in enumerate([(1, "approved"), (3, "accepted"), (3, None), (5, "approved"),
-                                       (None, "approved"), (0, None)]):
-        qualification = QualificationFactory(ref=f"W/{n}", level=level,
-                                             title="=HYPERLINK(\"http://x.example\")" if n == 4
-                                             else f"Award {n}")
+    roles = [
+        role_in("Childminder", early),
+        role_in("Counsellor", early, youth),
+        role_in("Youth worker", youth),
+        role_in("Lonely worker", youth),
+    ]
+    for n, (level, grid) in enumerate(
+        [(1, "approved"), (3, "accepted"), (3, None), (5, "approved"), (None, "approved"), (0, None)]
+    ):
+        qualification = QualificationFactory(
+            ref=f"W/{n}", level=level, title='=HYPERLINK("http://x.example")' if n == 4 else f"Award {n}"
+        )
         if grid:
             MappingReviewFactory(qualification=qualification, **{grid: True})
         for k, module in enumerate(modules):
             if (n + k) % 3 == 0:
-                QualificationModuleFactory(qualification=qualification, module=module,
-                                           mandatory=k % 2 == 0)
+                QualificationModuleFactory(qualification=qualification, module=module, mandatory=k % 2 == 0)
         link(roles[n % 3], qualification, key=n % 2 == 0)
     return roles
 
@@ -81,8 +85,15 @@ PARAMETER_SETS = [
     {"level": "3"},
     {"key_only": "yes"},
     {"cluster": "early-years", "key_only": "yes", "coverage": "guaranteed"},
-    {"level": "", "cluster": "", "scheme": "", "framework": "", "key_only": "no",
-     "coverage": "possible", "rule": "any"},  # what the page's own form sends
+    {
+        "level": "",
+        "cluster": "",
+        "scheme": "",
+        "framework": "",
+        "key_only": "no",
+        "coverage": "possible",
+        "rule": "any",
+    },  # what the page's own form sends
 ]
 
 
@@ -97,16 +108,22 @@ def test_each_table_on_the_page_is_its_csv_and_xlsx(client, one_world, name):
             slug = None if n == 0 else _table_slug(client, name, table["caption"], query)
             header, *rows = csv_rows(client, name, slug, **query)
             assert len(header) == len(table["head"]), (name, query)
-            assert rows == [[as_spreadsheet_text(cell) for cell in row] for row in table["rows"]], \
-                (name, query, table["caption"])
+            assert rows == [[as_spreadsheet_text(cell) for cell in row] for row in table["rows"]], (
+                name,
+                query,
+                table["caption"],
+            )
             assert xlsx_rows(client, name, slug, **query) == [header, *rows], (name, query)
 
 
 def _table_slug(client, name: str, caption: str, query: dict) -> str:
     """The slug of a summary table, read from the page's download link for it."""
     html = client.get(f"/reports/{name}/", query).content.decode()
-    found = re.search(rf'href="/reports/{re.escape(name)}/([\w-]+)\.csv[^"]*">[^<]*'
-                      rf'<span class="govuk-visually-hidden"> of {re.escape(caption)}<', html)
+    found = re.search(
+        rf'href="/reports/{re.escape(name)}/([\w-]+)\.csv[^"]*">[^<]*'
+        rf'<span class="govuk-visually-hidden"> of {re.escape(caption)}<',
+        html,
+    )
     assert found, caption
     return found.group(1)
 
@@ -155,14 +172,18 @@ def test_cluster_and_role_names_are_neutralised_in_every_report(client):
 
 
 BAD = [
-    ("scheme", "nowhere"), ("cluster", "no-such-cluster"), ("framework", "astrology"),
-    ("level", "9"), ("key_only", "maybe"), ("coverage", "sometimes"), ("rule", "most"),
+    ("scheme", "nowhere"),
+    ("cluster", "no-such-cluster"),
+    ("framework", "astrology"),
+    ("level", "9"),
+    ("key_only", "maybe"),
+    ("coverage", "sometimes"),
+    ("rule", "most"),
 ]
 
 
 @pytest.mark.parametrize(("parameter", "value"), BAD)
-def test_a_bad_parameter_is_a_400_naming_it_on_page_csv_and_xlsx(client, one_world, parameter,
-                                                                    value):
+def test_a_bad_parameter_is_a_400_naming_it_on_page_csv_and_xlsx(client, one_world, parameter, value):
     for name in REPORT_NAMES:
         page = client.get(f"/reports/{name}/", {parameter: value})
         assert page.status_code == 400, (name, parameter)
@@ -181,8 +202,9 @@ def test_a_cluster_of_another_scheme_is_a_400(client, provision_world):
     response = download(client, "provision", "csv", cluster="family-support")
     assert response.status_code == 400
     assert "family-support" in response.content.decode()
-    assert download(client, "provision", "csv", scheme="by-service",
-                    cluster="family-support").status_code == 200
+    assert (
+        download(client, "provision", "csv", scheme="by-service", cluster="family-support").status_code == 200
+    )
 
 
 def test_names_are_accepted_as_well_as_slugs_ignoring_case(client, provision_world):
@@ -217,8 +239,7 @@ def grow(start: int, n: int) -> None:
         AttributeFactory(qualification=qualification, area=default_area(1 + i % 6))
         for k in range(2):
             module = ModuleFactory(level=(i + k) % 9)
-            QualificationModuleFactory(qualification=qualification, module=module,
-                                       mandatory=k == 0)
+            QualificationModuleFactory(qualification=qualification, module=module, mandatory=k == 0)
             module_judged(module, 1 + (i + k) % 6)
         link(role, qualification, key=i % 2 == 0)
         link(role, QualificationFactory(level=(i + 3) % 9))
@@ -240,8 +261,7 @@ def test_report_queries_do_not_grow_with_the_data(client, name):
     urls = [f"/reports/{name}/", f"/reports/{name}.csv", f"/reports/{name}.xlsx"]
     # (level 2 has a key qualification in the small world too: an empty set of
     # qualifications would skip queries, which is not what this test is about)
-    queries = [{}, {"coverage": "guaranteed", "level": "2", "key_only": "yes"},
-               {"cluster": "cluster-004"}]
+    queries = [{}, {"coverage": "guaranteed", "level": "2", "key_only": "yes"}, {"cluster": "cluster-004"}]
     grow(0, 5)
     small = {(url, i): count_queries(client, url, q) for url in urls for i, q in enumerate(queries)}
     grow(5, 20)  # 25 in all

@@ -5,7 +5,6 @@ plain-Python oracle written from DESIGN.md §4; the page and the CSV showing the
 a query count that does not grow with the data; 400 for unknown parameters.
 """
 
-
 import pytest
 
 from reports.base import HEAT_LEGEND, Chart, heat_colours, place_heatmap
@@ -33,7 +32,6 @@ from tests.support.more_reports import (
 from tests.support.pages import page_text
 
 pytestmark = pytest.mark.django_db
-
 
 
 # -- coverage-by-level, by hand ----------------------------------------------------------
@@ -67,9 +65,26 @@ def levels_world():
     member(q3, m6)
 
 
-LEVEL_COLUMNS = ["level", "modules", "area_1", "area_1_share", "area_2", "area_2_share", "area_3",
-                 "area_3_share", "area_4", "area_4_share", "area_5", "area_5_share", "area_6",
-                 "area_6_share", "none", "none_share", "any_area", "any_area_share"]
+LEVEL_COLUMNS = [
+    "level",
+    "modules",
+    "area_1",
+    "area_1_share",
+    "area_2",
+    "area_2_share",
+    "area_3",
+    "area_3_share",
+    "area_4",
+    "area_4_share",
+    "area_5",
+    "area_5_share",
+    "area_6",
+    "area_6_share",
+    "none",
+    "none_share",
+    "any_area",
+    "any_area_share",
+]
 
 
 def _empty_level(label: str) -> tuple:
@@ -80,15 +95,87 @@ def test_coverage_by_level_counts_the_modules_of_mapped_qualifications_by_hand(c
     expected = [
         _empty_level("E"),
         _empty_level("1"),
-        ("2", 2, 2, "1.0000", 1, "0.5000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000",
-         0, "0.0000", 2, "1.0000"),
-        ("3", 2, 0, "0.0000", 0, "0.0000", 1, "0.5000", 0, "0.0000", 0, "0.0000", 0, "0.0000",
-         1, "0.5000", 1, "0.5000"),
+        (
+            "2",
+            2,
+            2,
+            "1.0000",
+            1,
+            "0.5000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            2,
+            "1.0000",
+        ),
+        (
+            "3",
+            2,
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            1,
+            "0.5000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            1,
+            "0.5000",
+            1,
+            "0.5000",
+        ),
         *[_empty_level(code) for code in "45678"],
-        ("not levelled", 1, 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000",
-         1, "1.0000", 0, "0.0000", 1, "1.0000"),
-        ("all", 5, 2, "0.4000", 1, "0.2000", 1, "0.2000", 0, "0.0000", 0, "0.0000", 1, "0.2000",
-         1, "0.2000", 4, "0.8000"),
+        (
+            "not levelled",
+            1,
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            1,
+            "1.0000",
+            0,
+            "0.0000",
+            1,
+            "1.0000",
+        ),
+        (
+            "all",
+            5,
+            2,
+            "0.4000",
+            1,
+            "0.2000",
+            1,
+            "0.2000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            1,
+            "0.2000",
+            1,
+            "0.2000",
+            4,
+            "0.8000",
+        ),
     ]
     result = build("coverage-by-level")
     assert result.main.columns == LEVEL_COLUMNS
@@ -101,21 +188,83 @@ def test_coverage_by_level_counts_the_modules_of_mapped_qualifications_by_hand(c
 def test_coverage_by_level_under_guaranteed_coverage_keeps_modules_mandatory_somewhere(client, levels_world):
     # M5 is optional in its only mapped qualification; M2 is mandatory in Q2, so it stays.
     header, *rows = csv_rows(client, "/reports/coverage-by-level.csv?coverage=guaranteed")
-    assert rows[3] == as_text([("3", 1, 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0,
-                                "0.0000", 0, "0.0000", 1, "1.0000", 0, "0.0000")])[0]
-    assert rows[-1] == as_text([("all", 4, 2, "0.5000", 1, "0.2500", 0, "0.0000", 0, "0.0000",
-                                 0, "0.0000", 1, "0.2500", 1, "0.2500", 3, "0.7500")])[0]
+    assert (
+        rows[3]
+        == as_text(
+            [
+                (
+                    "3",
+                    1,
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    1,
+                    "1.0000",
+                    0,
+                    "0.0000",
+                )
+            ]
+        )[0]
+    )
+    assert (
+        rows[-1]
+        == as_text(
+            [
+                (
+                    "all",
+                    4,
+                    2,
+                    "0.5000",
+                    1,
+                    "0.2500",
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    0,
+                    "0.0000",
+                    1,
+                    "0.2500",
+                    1,
+                    "0.2500",
+                    3,
+                    "0.7500",
+                )
+            ]
+        )[0]
+    )
 
 
 def test_coverage_by_level_chart_numbers_are_in_the_table(client, levels_world):
     result = build("coverage-by-level")
     bars, heatmap = result.charts
-    assert [bar.text for bar in bars.bars] == ["no modules", "no modules", "100%", "50%",
-                                               *["no modules"] * 5, "100%"]
+    assert [bar.text for bar in bars.bars] == [
+        "no modules",
+        "no modules",
+        "100%",
+        "50%",
+        *["no modules"] * 5,
+        "100%",
+    ]
     # level 2's heatmap row: M1 and M2 cover area 1, M1 area 2
     assert heatmap.rows[2] == "Level 2"
-    assert heatmap.cells[2] == [(1.0, "100%"), (0.5, "50%"), (0.0, "0%"), (0.0, "0%"), (0.0, "0%"),
-                                (0.0, "0%")]
+    assert heatmap.cells[2] == [
+        (1.0, "100%"),
+        (0.5, "50%"),
+        (0.0, "0%"),
+        (0.0, "0%"),
+        (0.0, "0%"),
+        (0.0, "0%"),
+    ]
     assert heatmap.cells[0] == [(0.0, "–")] * 6
     html = client.get("/reports/coverage-by-level/").content.decode()
     assert "Share of modules covering at least one area, by module level" in html
@@ -167,10 +316,48 @@ CLUSTER_COLUMNS = ["cluster", "mapped_qualifications", "modules", *LEVEL_COLUMNS
 
 def test_coverage_by_cluster_counts_each_cluster_modules_by_hand(client, clusters_world):
     expected = [
-        ("Alpha", 2, 3, 1, "0.3333", 1, "0.3333", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0,
-         "0.0000", 1, "0.3333", 2, "0.6667"),
-        ("Beta", 1, 2, 0, "0.0000", 1, "0.5000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0,
-         "0.0000", 1, "0.5000", 1, "0.5000"),
+        (
+            "Alpha",
+            2,
+            3,
+            1,
+            "0.3333",
+            1,
+            "0.3333",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            1,
+            "0.3333",
+            2,
+            "0.6667",
+        ),
+        (
+            "Beta",
+            1,
+            2,
+            0,
+            "0.0000",
+            1,
+            "0.5000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            0,
+            "0.0000",
+            1,
+            "0.5000",
+            1,
+            "0.5000",
+        ),
         ("Gamma", 0, 0, *[0, "0.0000"] * 8),
     ]
     result = build("coverage-by-cluster")
@@ -183,31 +370,94 @@ def test_coverage_by_cluster_counts_each_cluster_modules_by_hand(client, cluster
 
 def test_coverage_by_cluster_guaranteed_drops_modules_optional_in_all_the_cluster_has(client, clusters_world):
     header, *rows = csv_rows(client, "/reports/coverage-by-cluster.csv?coverage=guaranteed")
-    assert rows == as_text([
-        ("Alpha", 2, 2, 1, "0.5000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0,
-         "0.0000", 1, "0.5000", 1, "0.5000"),
-        ("Beta", 1, 1, 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0, "0.0000", 0,
-         "0.0000", 1, "1.0000", 0, "0.0000"),
-        ("Gamma", 0, 0, *[0, "0.0000"] * 8),
-    ])
+    assert rows == as_text(
+        [
+            (
+                "Alpha",
+                2,
+                2,
+                1,
+                "0.5000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                1,
+                "0.5000",
+                1,
+                "0.5000",
+            ),
+            (
+                "Beta",
+                1,
+                1,
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                1,
+                "1.0000",
+                0,
+                "0.0000",
+            ),
+            ("Gamma", 0, 0, *[0, "0.0000"] * 8),
+        ]
+    )
 
 
 def test_coverage_by_cluster_follows_the_chosen_scheme_and_cluster(client, clusters_world):
     header, *rows = csv_rows(client, "/reports/coverage-by-cluster.csv?scheme=services")
-    assert rows == as_text([("Other", 1, 1, 0, "0.0000", 0, "0.0000", 0, "0.0000", 1, "1.0000",
-                             0, "0.0000", 0, "0.0000", 0, "0.0000", 1, "1.0000")])
+    assert rows == as_text(
+        [
+            (
+                "Other",
+                1,
+                1,
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                1,
+                "1.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                0,
+                "0.0000",
+                1,
+                "1.0000",
+            )
+        ]
+    )
     header, *rows = csv_rows(client, "/reports/coverage-by-cluster.csv?cluster=beta")
     assert [row[:3] for row in rows] == [["Beta", "1", "2"]]
 
 
 def test_coverage_by_cluster_draws_a_heatmap_with_each_share_written_in_its_cell(client, clusters_world):
-    chart, = build("coverage-by-cluster").charts
+    (chart,) = build("coverage-by-cluster").charts
     assert chart.rows == ["Alpha", "Beta", "Gamma"]
     assert chart.columns[0] == "Area 1 Communication"
     assert [text for _, text in chart.cells[0]] == ["33%", "33%", "0%", "0%", "0%", "0%"]
     assert [text for _, text in chart.cells[2]] == ["–"] * 6
     html = client.get("/reports/coverage-by-cluster/").content.decode()
-    svg = html[html.index('<svg role="img"'):html.index("</svg>")]
+    svg = html[html.index('<svg role="img"') : html.index("</svg>")]
     assert "Share of each cluster&#x27;s modules covering each area" in svg  # <title>
     assert svg.count("<rect") == 3 * 6 + len(HEAT_LEGEND)
     assert ">33%</text>" in svg and ">50%</text>" in svg
@@ -221,7 +471,8 @@ def _luminance(colour: str) -> float:
     def channel(value: int) -> float:
         c = value / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
     return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
 
 
@@ -243,12 +494,20 @@ def test_heatmap_shades_grow_darker_with_the_value():
 
 
 def test_heatmap_places_one_cell_per_value_in_rows_and_columns():
-    chart = Chart("t", "d", rows=["One", "A cluster with a very long name indeed, really"],
-                  columns=["Area 1 Communication", "Area 2"],
-                  cells=[[(0.0, "0%"), (1.0, "100%")], [(0.5, "50%"), (0.25, "25%")]])
+    chart = Chart(
+        "t",
+        "d",
+        rows=["One", "A cluster with a very long name indeed, really"],
+        columns=["Area 1 Communication", "Area 2"],
+        cells=[[(0.0, "0%"), (1.0, "100%")], [(0.5, "50%"), (0.25, "25%")]],
+    )
     placed = place_heatmap(chart)
     assert [(c.text.text, c.fill) for c in placed.cells] == [
-        ("0%", "#f4f8fb"), ("100%", "#16548a"), ("50%", "#8eb8dc"), ("25%", "#d2e2f1")]
+        ("0%", "#f4f8fb"),
+        ("100%", "#16548a"),
+        ("50%", "#8eb8dc"),
+        ("25%", "#d2e2f1"),
+    ]
     xs = sorted({c.x for c in placed.cells})
     ys = sorted({c.y for c in placed.cells})
     assert len(xs) == 2 and len(ys) == 2
@@ -303,7 +562,9 @@ def test_over_provision_marks_cells_at_least_twice_the_median_by_hand(client, pr
     assert header == OVER_COLUMNS
     assert rows == as_text(expected)
     assert csv_rows(client, "/reports/over-provision/over.csv") == [
-        ["cluster", "level", "qualifications", "median"], ["A", "3", "6", "2"]]
+        ["cluster", "level", "qualifications", "median"],
+        ["A", "3", "6", "2"],
+    ]
 
 
 def test_over_provision_median_of_an_even_number_of_cells_is_between_the_middle_two(client, provision_world):
@@ -311,19 +572,20 @@ def test_over_provision_median_of_an_even_number_of_cells_is_between_the_middle_
     header, *rows = csv_rows(client, "/reports/over-provision.csv?cluster=b")
     assert rows == as_text([("B", 0, 0, 2, 0, 3, 0, 0, 0, 0, 0)])
     assert csv_rows(client, "/reports/over-provision/over.csv?cluster=b")[1:] == []
-    assert "The median of the 2 non-empty cluster and level cells is 2.5" in \
-        client.get("/reports/over-provision/?cluster=b").content.decode()
+    assert (
+        "The median of the 2 non-empty cluster and level cells is 2.5"
+        in client.get("/reports/over-provision/?cluster=b").content.decode()
+    )
 
 
 def test_over_provision_counts_only_key_qualifications_when_asked(client, provision_world):
     # key links: A's six level-3 qualifications only; one cell, its own median: 6 ≥ 12 fails
     header, *rows = csv_rows(client, "/reports/over-provision.csv?key_only=yes")
-    assert rows == as_text([("A", 0, 0, 0, 6, 0, 0, 0, 0, 0, 0),
-                            ("B", *[0] * 10), ("C", *[0] * 10)])
+    assert rows == as_text([("A", 0, 0, 0, 6, 0, 0, 0, 0, 0, 0), ("B", *[0] * 10), ("C", *[0] * 10)])
 
 
 def test_over_provision_ladder_chart_marks_the_over_cells(client, provision_world):
-    chart, = build("over-provision").charts
+    (chart,) = build("over-provision").charts
     assert chart.rows == ["A", "B", "C"]
     assert chart.cells[0][3] == (1.0, "6 (over)")
     assert chart.cells[1][2] == (0.3, "2") and chart.cells[1][3] == (0.0, "")
@@ -354,21 +616,30 @@ def shared_world():
 
 def test_shared_modules_ranks_modules_and_pairs_by_hand(client, shared_world):
     modules = [("MOD-1", "Unit 1", 3, 2, 1), ("MOD-2", "Unit 2", 2, 2, 0), ("MOD-4", "Unit 4", 2, 0, 2)]
-    pairs = [("A1", "Award A", "B1", "Award B", 2), ("A1", "Award A", "C1", "Award C", 1),
-             ("B1", "Award B", "C1", "Award C", 1), ("B1", "Award B", "D1", "Award D", 1)]
+    pairs = [
+        ("A1", "Award A", "B1", "Award B", 2),
+        ("A1", "Award A", "C1", "Award C", 1),
+        ("B1", "Award B", "C1", "Award C", 1),
+        ("B1", "Award B", "D1", "Award D", 1),
+    ]
     result = build("shared-modules")
     assert list(result.main.rows) == modules
     assert list(result.table("pairs").rows) == pairs
     assert csv_rows(client, "/reports/shared-modules.csv") == [
-        ["ref", "title", "qualifications", "mandatory_in", "optional_in"], *as_text(modules)]
+        ["ref", "title", "qualifications", "mandatory_in", "optional_in"],
+        *as_text(modules),
+    ]
     assert csv_rows(client, "/reports/shared-modules/pairs.csv") == [
-        ["ref_a", "title_a", "ref_b", "title_b", "shared_modules"], *as_text(pairs)]
+        ["ref_a", "title_a", "ref_b", "title_b", "shared_modules"],
+        *as_text(pairs),
+    ]
 
 
 def test_shared_modules_stay_within_the_chosen_level(client, shared_world):
     header, *rows = csv_rows(client, "/reports/shared-modules.csv?level=3")
-    assert rows == as_text([("MOD-1", "Unit 1", 2, 1, 1), ("MOD-2", "Unit 2", 2, 2, 0),
-                            ("MOD-4", "Unit 4", 2, 0, 2)])
+    assert rows == as_text(
+        [("MOD-1", "Unit 1", 2, 1, 1), ("MOD-2", "Unit 2", 2, 2, 0), ("MOD-4", "Unit 4", 2, 0, 2)]
+    )
     header, *rows = csv_rows(client, "/reports/shared-modules/pairs.csv?level=3")
     assert rows == as_text([("A1", "Award A", "B1", "Award B", 2), ("B1", "Award B", "D1", "Award D", 1)])
 
@@ -382,13 +653,15 @@ def test_shared_modules_ranks_no_pairs_beyond_the_pairing_limit(client, shared_w
     assert [row[0] for row in result.main.rows] == ["MOD-1", "MOD-2", "MOD-4"]
     assert list(result.table("pairs").rows) == []
     assert csv_rows(client, "/reports/shared-modules/pairs.csv") == [
-        ["ref_a", "title_a", "ref_b", "title_b", "shared_modules"]]
+        ["ref_a", "title_a", "ref_b", "title_b", "shared_modules"]
+    ]
     page = page_text(client.get("/reports/shared-modules/"))
     assert "not ranked for a selection this large" in page
     assert "pair them 5 times" in page and "at most 4 times" in page
     # a narrower selection is ranked: level 3 leaves MOD-1 in A1 and B1, MOD-2, MOD-4: 3
     assert csv_rows(client, "/reports/shared-modules/pairs.csv?level=3")[1:] == as_text(
-        [("A1", "Award A", "B1", "Award B", 2), ("B1", "Award B", "D1", "Award D", 1)])
+        [("A1", "Award A", "B1", "Award B", 2), ("B1", "Award B", "D1", "Award D", 1)]
+    )
     monkeypatch.setattr(extra, "PAIRINGS_LIMIT", 5)
     assert len(list(build("shared-modules").table("pairs").rows)) == 4
     assert "not ranked" not in page_text(client.get("/reports/shared-modules/"))
@@ -417,21 +690,22 @@ def test_shared_modules_cut_at_fifty_orders_ties_across_the_cut_by_reference(cli
         ref = f"M{(n * 7) % 60:02d}"
         used[ref] = 2 + n % 5
         module = ModuleFactory(ref=ref)
-        for qualification in qualifications[:used[ref]]:
+        for qualification in qualifications[: used[ref]]:
             member(qualification, module, mandatory=qualification.ref != "Q0")
     expected = sorted(used, key=lambda ref: (-used[ref], ref))[:50]
     result = build("shared-modules")
     assert [row[0] for row in result.main.rows] == expected
     assert [(row[2], row[3], row[4]) for row in result.main.rows] == [
-        (used[ref], used[ref] - 1, 1) for ref in expected]
+        (used[ref], used[ref] - 1, 1) for ref in expected
+    ]
     pairings = sum(n * (n - 1) // 2 for n in used.values())
     monkeypatch.setattr(extra, "PAIRINGS_LIMIT", pairings - 1)
     assert f"pair them {pairings:,} times" in page_text(client.get("/reports/shared-modules/"))
 
 
 def test_shared_modules_csv_neutralises_formulas(client):
-    module = ModuleFactory(ref="F1", title="=HYPERLINK(\"http://x\")")
+    module = ModuleFactory(ref="F1", title='=HYPERLINK("http://x")')
     for _ in range(2):
         member(QualificationFactory(), module)
     rows = csv_rows(client, "/reports/shared-modules.csv")
-    assert rows[1][1] == "'=HYPERLINK(\"http://x\")"
+    assert rows[1][1] == '\'=HYPERLINK("http://x")'

@@ -46,7 +46,6 @@ from tests.support.more_reports import (
 pytestmark = pytest.mark.django_db
 
 
-
 # -- random worlds and a plain-Python oracle ---------------------------------------------
 
 
@@ -94,9 +93,12 @@ def random_world(seed: int, qualifications: int = 16, modules: int = 20) -> Worl
             MappingReviewFactory(qualification=qualification)
         if rng.random() < 0.2:
             AttributeFactory(qualification=qualification, area=default_area(rng.randint(1, 6)))
-        world.quals[qualification.pk] = {"ref": qualification.ref, "title": qualification.title,
-                                         "level": qualification.level,
-                                         "mapped": status in ("approved", "accepted")}
+        world.quals[qualification.pk] = {
+            "ref": qualification.ref,
+            "title": qualification.title,
+            "level": qualification.level,
+            "mapped": status in ("approved", "accepted"),
+        }
         for module in rng.sample(mods, rng.randint(0, 6)):
             mandatory = rng.random() < 0.5
             member(qualification, module, mandatory)
@@ -110,19 +112,28 @@ def random_world(seed: int, qualifications: int = 16, modules: int = 20) -> Worl
 
 def oracle_base(world: World, level: int | None, key_only: bool) -> set[int]:
     keys = {q for _, q, key in world.links if key}
-    return {q for q, facts in world.quals.items()
-            if (level is None or facts["level"] == level) and (not key_only or q in keys)}
+    return {
+        q
+        for q, facts in world.quals.items()
+        if (level is None or facts["level"] == level) and (not key_only or q in keys)
+    }
 
 
 def oracle_modules(world: World, qualifications: set[int], guaranteed: bool, level: int | None) -> set[int]:
-    return {m for q, m, mandatory in world.memberships
-            if q in qualifications and world.quals[q]["mapped"] and (mandatory or not guaranteed)
-            and (level is None or world.modules[m]["level"] == level)}
+    return {
+        m
+        for q, m, mandatory in world.memberships
+        if q in qualifications
+        and world.quals[q]["mapped"]
+        and (mandatory or not guaranteed)
+        and (level is None or world.modules[m]["level"] == level)
+    }
 
 
 def oracle_area_cells(world: World, modules: set[int]) -> list[str]:
     def share(part, whole):
         return f"{part / whole:.4f}" if whole else "0.0000"
+
     cells = []
     for number in range(1, 7):
         n = sum(1 for m in modules if number in world.covered[m])
@@ -223,17 +234,34 @@ def test_shared_modules_matches_the_oracle(client, seed, query):
             users.setdefault(m, []).append(mandatory)
             held.setdefault(q, set()).add(m)
     modules = sorted(
-        ([world.modules[m]["ref"], world.modules[m]["title"], str(len(flags)), str(sum(flags)),
-          str(len(flags) - sum(flags))] for m, flags in users.items() if len(flags) >= 2),
-        key=lambda row: (-int(row[2]), row[0]))
+        (
+            [
+                world.modules[m]["ref"],
+                world.modules[m]["title"],
+                str(len(flags)),
+                str(sum(flags)),
+                str(len(flags) - sum(flags)),
+            ]
+            for m, flags in users.items()
+            if len(flags) >= 2
+        ),
+        key=lambda row: (-int(row[2]), row[0]),
+    )
     assert csv_rows(client, f"/reports/shared-modules.csv?{query}")[1:] == modules[:50]
     pairs = []
     for a in held:
         for b in held:
             shared = held[a] & held[b]
             if world.quals[a]["ref"] < world.quals[b]["ref"] and shared:
-                pairs.append([world.quals[a]["ref"], world.quals[a]["title"], world.quals[b]["ref"],
-                              world.quals[b]["title"], str(len(shared))])
+                pairs.append(
+                    [
+                        world.quals[a]["ref"],
+                        world.quals[a]["title"],
+                        world.quals[b]["ref"],
+                        world.quals[b]["title"],
+                        str(len(shared)),
+                    ]
+                )
     pairs.sort(key=lambda row: (-int(row[4]), row[0], row[2]))
     assert csv_rows(client, f"/reports/shared-modules/pairs.csv?{query}")[1:] == pairs[:50]
 
@@ -241,11 +269,16 @@ def test_shared_modules_matches_the_oracle(client, seed, query):
 # -- frameworks with elements: the rule decides when an area is covered ------------------
 
 
-@pytest.mark.parametrize(("rule", "covering"), [
-    # six modules: W judged on area 1 as a whole; E1, E2, E3 and E5 on that many of its
-    # five elements; N on nothing. Half of five is three.
-    ("any", 5), ("half", 3), ("all", 2),
-])
+@pytest.mark.parametrize(
+    ("rule", "covering"),
+    [
+        # six modules: W judged on area 1 as a whole; E1, E2, E3 and E5 on that many of its
+        # five elements; N on nothing. Half of five is three.
+        ("any", 5),
+        ("half", 3),
+        ("all", 2),
+    ],
+)
 def test_coverage_by_level_and_by_cluster_apply_the_element_rule(client, rule, covering):
     framework = FrameworkFactory(name="Standards", slug="standards")
     area = AreaFactory(framework=framework, number=1, short_title="Practice")
@@ -268,13 +301,40 @@ def test_coverage_by_level_and_by_cluster_apply_the_element_rule(client, rule, c
     query = f"framework=standards&rule={rule}"
     share = f"{covering / 6:.4f}"
     header, *rows = csv_rows(client, f"/reports/coverage-by-level.csv?{query}")
-    assert header == ["level", "modules", "area_1", "area_1_share", "none", "none_share",
-                      "any_area", "any_area_share"]
-    assert rows[3] == ["3", "6", str(covering), share, str(6 - covering),
-                       f"{(6 - covering) / 6:.4f}", str(covering), share]
+    assert header == [
+        "level",
+        "modules",
+        "area_1",
+        "area_1_share",
+        "none",
+        "none_share",
+        "any_area",
+        "any_area_share",
+    ]
+    assert rows[3] == [
+        "3",
+        "6",
+        str(covering),
+        share,
+        str(6 - covering),
+        f"{(6 - covering) / 6:.4f}",
+        str(covering),
+        share,
+    ]
     header, *rows = csv_rows(client, f"/reports/coverage-by-cluster.csv?{query}")
-    assert rows == [["Only", "1", "6", str(covering), share, str(6 - covering),
-                     f"{(6 - covering) / 6:.4f}", str(covering), share]]
+    assert rows == [
+        [
+            "Only",
+            "1",
+            "6",
+            str(covering),
+            share,
+            str(6 - covering),
+            f"{(6 - covering) / 6:.4f}",
+            str(covering),
+            share,
+        ]
+    ]
 
 
 # -- the page shows what the CSV holds; queries; bad parameters --------------------------
@@ -341,10 +401,16 @@ def test_queries_do_not_grow_with_the_data(client, name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize(("query", "message"), [
-    ("level=9", "Level"), ("coverage=maybe", "Coverage"), ("scheme=nowhere", "nowhere"),
-    ("key_only=perhaps", "Qualifications"), ("framework=nope", "nope"),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("level=9", "Level"),
+        ("coverage=maybe", "Coverage"),
+        ("scheme=nowhere", "nowhere"),
+        ("key_only=perhaps", "Qualifications"),
+        ("framework=nope", "nope"),
+    ],
+)
 def test_unknown_parameters_give_a_400_with_a_message(client, name, query, message):
     ClusterSchemeFactory(is_default=True)
     page = client.get(f"/reports/{name}/?{query}")

@@ -74,8 +74,7 @@ def grow(clusters: int, roles_per_cluster: int) -> None:
             MappingReviewFactory(qualification=mapped, approved=True)
             AttributeFactory(qualification=mapped, area=default_area(1 + r % 6))
             RoleQualificationFactory(role=role, qualification=mapped, is_key=True)
-            RoleQualificationFactory(role=role, qualification=QualificationFactory(level=r % 3),
-                                     is_key=False)
+            RoleQualificationFactory(role=role, qualification=QualificationFactory(level=r % 3), is_key=False)
 
 
 @pytest.fixture
@@ -83,8 +82,9 @@ def long_world():
     """Two clusters: 120 roles in one, 3 in the other. Provision has 120 + 1 + 3 + 1 + 1 =
     126 rows, role gaps 123: two pages each."""
     grow(1, 120)
-    cluster = ClusterFactory(scheme=ClusterScheme.objects.get(is_default=True),
-                             name="Cluster zz", slug="cluster-zz")
+    cluster = ClusterFactory(
+        scheme=ClusterScheme.objects.get(is_default=True), name="Cluster zz", slug="cluster-zz"
+    )
     for r in range(3):
         role = RoleFactory(title=f"Other {r}")
         RoleClusterFactory(role=role, cluster=cluster)
@@ -92,8 +92,7 @@ def long_world():
 
 
 @pytest.mark.parametrize(("name", "count"), [("provision", 126), ("role-gaps", 123)])
-def test_a_long_table_shows_100_rows_and_says_how_many_the_downloads_hold(client, long_world,
-                                                                          name, count):
+def test_a_long_table_shows_100_rows_and_says_how_many_the_downloads_hold(client, long_world, name, count):
     response = client.get(f"/reports/{name}/")
     assert response.status_code == 200
     assert len(tables_of(response)[0]["rows"]) == PER_PAGE
@@ -236,8 +235,9 @@ def test_the_csv_queries_do_not_grow_with_its_rows(client, name):
     grow(2, 10)
     small = _csv_queries(client, name)
     for c in range(2, 4):
-        cluster = ClusterFactory(scheme=ClusterScheme.objects.get(is_default=True),
-                                 name=f"More {c}", slug=f"more-{c}")
+        cluster = ClusterFactory(
+            scheme=ClusterScheme.objects.get(is_default=True), name=f"More {c}", slug=f"more-{c}"
+        )
         for r in range(120):
             role = RoleFactory(title=f"More {c}-{r:03d}")
             RoleClusterFactory(role=role, cluster=cluster)

@@ -65,8 +65,7 @@ def random_world(seed: int) -> World:
     objects = {}  # (kind, pk) → instance, for the factories
     # Schemes and clusters; names sort the same in Python and in any database collation.
     for s, (slug, default) in enumerate([("scheme-a", True), ("scheme-b", False)]):
-        scheme = ClusterSchemeFactory(name=f"Scheme {slug[-1].upper()}", slug=slug,
-                                      is_default=default)
+        scheme = ClusterSchemeFactory(name=f"Scheme {slug[-1].upper()}", slug=slug, is_default=default)
         w.schemes[slug] = scheme.pk
         for c in range(4 if default else 2):
             name = f"Cluster {s}{c}"
@@ -98,14 +97,18 @@ def random_world(seed: int) -> World:
         w.members[qualification.pk] = []
         for module in rng.sample(module_pks, rng.randint(0, 4)):
             mandatory = rng.random() < 0.5
-            QualificationModuleFactory(qualification=qualification,
-                                       module=objects[("module", module)], mandatory=mandatory)
+            QualificationModuleFactory(
+                qualification=qualification, module=objects[("module", module)], mandatory=mandatory
+            )
             w.members[qualification.pk].append((module, mandatory))
     for role in w.roles:
         for qualification in rng.sample(list(w.qualifications), rng.randint(0, 4)):
             key = rng.random() < 0.5
-            RoleQualificationFactory(role=objects[("role", role)], is_key=key,
-                                     qualification=objects[("qualification", qualification)])
+            RoleQualificationFactory(
+                role=objects[("role", role)],
+                is_key=key,
+                qualification=objects[("qualification", qualification)],
+            )
             w.links[(role, qualification)] = key
 
     # The Common Core: whole-area judgements; grids in every status.
@@ -113,17 +116,17 @@ def random_world(seed: int) -> World:
     for module in w.modules:
         core["modules"][module] = {(n, None) for n in rng.sample(range(1, 7), rng.randint(0, 3))}
         for n, _ in core["modules"][module]:
-            AttributeFactory(qualification=None, module=objects[("module", module)],
-                             area=default_area(n))
+            AttributeFactory(qualification=None, module=objects[("module", module)], area=default_area(n))
     for qualification in w.qualifications:
         core["own"][qualification] = {(n, None) for n in rng.sample(range(1, 7), rng.randint(0, 1))}
         for n, _ in core["own"][qualification]:
-            AttributeFactory(qualification=objects[("qualification", qualification)],
-                             area=default_area(n))
+            AttributeFactory(qualification=objects[("qualification", qualification)], area=default_area(n))
         status = rng.choice(["approved", "accepted", "draft", "submitted", "returned", None])
         if status:
-            MappingReviewFactory(qualification=objects[("qualification", qualification)],
-                                 **({status: True} if status != "draft" else {}))
+            MappingReviewFactory(
+                qualification=objects[("qualification", qualification)],
+                **({status: True} if status != "draft" else {}),
+            )
         if status in ("approved", "accepted"):
             core["mapped"].add(qualification)
     w.frameworks[default_framework().slug] = core
@@ -151,17 +154,20 @@ def random_world(seed: int) -> World:
         return judged
 
     for module in w.modules:
-        skills["modules"][module] = judge({"qualification": None,
-                                           "module": objects[("module", module)]})
+        skills["modules"][module] = judge({"qualification": None, "module": objects[("module", module)]})
     for qualification in w.qualifications:
-        skills["own"][qualification] = judge({"qualification": objects[("qualification",
-                                                                        qualification)]}) \
-            if rng.random() < 0.3 else set()
+        skills["own"][qualification] = (
+            judge({"qualification": objects[("qualification", qualification)]})
+            if rng.random() < 0.3
+            else set()
+        )
         status = rng.choice(["approved", "accepted", "draft", None])
         if status:
-            MappingReviewFactory(qualification=objects[("qualification", qualification)],
-                                 framework=framework,
-                                 **({status: True} if status != "draft" else {}))
+            MappingReviewFactory(
+                qualification=objects[("qualification", qualification)],
+                framework=framework,
+                **({status: True} if status != "draft" else {}),
+            )
         if status in ("approved", "accepted"):
             skills["mapped"].add(qualification)
     w.frameworks["skills"] = skills
@@ -182,9 +188,15 @@ class Query:
     rule: str = "any"
 
     def params(self) -> dict[str, str]:
-        return {"scheme": self.scheme, "cluster": self.cluster, "framework": self.framework,
-                "level": CODES[self.level], "key_only": "yes" if self.key_only else "no",
-                "coverage": "guaranteed" if self.guaranteed else "possible", "rule": self.rule}
+        return {
+            "scheme": self.scheme,
+            "cluster": self.cluster,
+            "framework": self.framework,
+            "level": CODES[self.level],
+            "key_only": "yes" if self.key_only else "no",
+            "coverage": "guaranteed" if self.guaranteed else "possible",
+            "rule": self.rule,
+        }
 
 
 class Oracle:
@@ -192,19 +204,22 @@ class Oracle:
         self.w, self.q = w, q
         self.fw = w.frameworks[q.framework or default_framework().slug]
         self.scheme = w.schemes[q.scheme]
-        self.clusters = sorted((c for c, v in w.clusters.items() if v[0] == self.scheme
-                                and (not q.cluster or v[2] == q.cluster)),
-                               key=lambda c: w.clusters[c][1])
+        self.clusters = sorted(
+            (
+                c
+                for c, v in w.clusters.items()
+                if v[0] == self.scheme and (not q.cluster or v[2] == q.cluster)
+            ),
+            key=lambda c: w.clusters[c][1],
+        )
         self.cluster = next((c for c, v in w.clusters.items() if v[2] == q.cluster), None)
 
     # the sets of §4 and §5
     def roles_of(self, cluster: int) -> list[int]:
-        return sorted((r for r, c in self.w.role_clusters if c == cluster),
-                      key=lambda r: self.w.roles[r])
+        return sorted((r for r, c in self.w.role_clusters if c == cluster), key=lambda r: self.w.roles[r])
 
     def quals_of(self, role: int, key: bool = False) -> set[int]:
-        return {qual for (r, qual), is_key in self.w.links.items()
-                if r == role and (is_key or not key)}
+        return {qual for (r, qual), is_key in self.w.links.items() if r == role and (is_key or not key)}
 
     def base(self) -> set[int]:
         quals = set(self.w.qualifications)
@@ -269,13 +284,24 @@ class Oracle:
         for qual in sorted(self.mapped(), key=lambda p: self.w.qualifications[p][0]):
             ref, title, level = self.w.qualifications[qual]
             covered = self.qual_areas(qual)
-            rows.append((ref, title, CODES[level], len(covered),
-                         *["yes" if n in covered else "no" for n in self.numbers()]))
+            rows.append(
+                (
+                    ref,
+                    title,
+                    CODES[level],
+                    len(covered),
+                    *["yes" if n in covered else "no" for n in self.numbers()],
+                )
+            )
         return rows
 
     def module_areas(self) -> list[tuple]:
-        modules = {m for qual in self.mapped() for m, mandatory in self.w.members[qual]
-                   if mandatory or not self.q.guaranteed}
+        modules = {
+            m
+            for qual in self.mapped()
+            for m, mandatory in self.w.members[qual]
+            if mandatory or not self.q.guaranteed
+        }
         if self.q.level is not None:
             modules = {m for m in modules if self.w.modules[m] == self.q.level}
         covered = {m: self.areas_from(self.fw["modules"][m]) for m in modules}
@@ -296,16 +322,32 @@ class Oracle:
         roles = {r for c in self.clusters for r in self.roles_of(c)}
         rows = []
         for role in sorted(roles, key=lambda r: self.w.roles[r]):
-            names = sorted(self.w.clusters[c][1] for r, c in self.w.role_clusters
-                           if r == role and self.w.clusters[c][0] == self.scheme)
+            names = sorted(
+                self.w.clusters[c][1]
+                for r, c in self.w.role_clusters
+                if r == role and self.w.clusters[c][0] == self.scheme
+            )
             keys = self.quals_of(role, key=True) & base
             mapped_keys = keys & mapped
             reached = set().union(*(self.qual_areas(p) for p in mapped_keys))
             missing = [n for n in self.numbers() if n not in reached]
-            note = "no key qualification" if not keys else \
-                "no key qualification mapped yet" if not mapped_keys else ""
-            rows.append((";".join(names), self.w.roles[role], len(keys), len(mapped_keys),
-                         ";".join(map(str, missing)), note))
+            note = (
+                "no key qualification"
+                if not keys
+                else "no key qualification mapped yet"
+                if not mapped_keys
+                else ""
+            )
+            rows.append(
+                (
+                    ";".join(names),
+                    self.w.roles[role],
+                    len(keys),
+                    len(mapped_keys),
+                    ";".join(map(str, missing)),
+                    note,
+                )
+            )
         return rows
 
     def level_gaps(self) -> list[tuple]:
@@ -314,16 +356,24 @@ class Oracle:
         for cluster in self.clusters:
             quals = set().union(*(self.quals_of(r) for r in self.roles_of(cluster))) & base
             levels = sorted({self.w.qualifications[p][2] for p in quals} - {None})
-            missing = [n for n in range(levels[0], levels[-1] + 1) if n not in levels] \
-                if levels else []
-            rows.append((self.w.clusters[cluster][1], ";".join(CODES[n] for n in levels),
-                         ";".join(CODES[n] for n in missing)))
+            missing = [n for n in range(levels[0], levels[-1] + 1) if n not in levels] if levels else []
+            rows.append(
+                (
+                    self.w.clusters[cluster][1],
+                    ";".join(CODES[n] for n in levels),
+                    ";".join(CODES[n] for n in missing),
+                )
+            )
         return rows
 
 
-ORACLES = {"provision": Oracle.provision, "coverage": Oracle.coverage,
-           "module-areas": Oracle.module_areas, "role-gaps": Oracle.role_gaps,
-           "level-gaps": Oracle.level_gaps}
+ORACLES = {
+    "provision": Oracle.provision,
+    "coverage": Oracle.coverage,
+    "module-areas": Oracle.module_areas,
+    "role-gaps": Oracle.role_gaps,
+    "level-gaps": Oracle.level_gaps,
+}
 
 
 def check(client, w: World, query: Query, names=tuple(ORACLES)) -> None:
@@ -333,8 +383,9 @@ def check(client, w: World, query: Query, names=tuple(ORACLES)) -> None:
         result = REPORTS[name].build(params)
         assert list(result.main.rows) == expected, (name, query)
         # and what the user downloads: the same cells as text
-        assert csv_rows(client, name, **query.params())[1:] == \
-            [[str(cell) for cell in row] for row in expected], (name, query)
+        assert csv_rows(client, name, **query.params())[1:] == [
+            [str(cell) for cell in row] for row in expected
+        ], (name, query)
 
 
 def queries_for(w: World, rng: random.Random) -> list[Query]:
@@ -357,19 +408,26 @@ def test_reports_match_the_oracle_in_the_common_core(client, seed):
 @pytest.mark.parametrize("seed", [21, 22])
 def test_reports_match_the_oracle_in_another_scheme(client, seed):
     w = random_world(seed)
-    for query in [Query(scheme="scheme-b"), Query(scheme="scheme-b", cluster="cluster-10"),
-                  Query(scheme="scheme-b", guaranteed=True, key_only=True)]:
+    for query in [
+        Query(scheme="scheme-b"),
+        Query(scheme="scheme-b", cluster="cluster-10"),
+        Query(scheme="scheme-b", guaranteed=True, key_only=True),
+    ]:
         check(client, w, query)
 
 
 @pytest.mark.parametrize("seed", [31, 32, 33])
 def test_reports_match_the_oracle_for_a_framework_with_elements(client, seed):
     w = random_world(seed)
-    for rule, guaranteed, cluster in itertools.product(["any", "half", "all"], [False, True],
-                                                       ["", "cluster-01"]):
-        check(client, w, Query(framework="skills", rule=rule, guaranteed=guaranteed,
-                               cluster=cluster),
-              names=("coverage", "module-areas", "role-gaps"))
+    for rule, guaranteed, cluster in itertools.product(
+        ["any", "half", "all"], [False, True], ["", "cluster-01"]
+    ):
+        check(
+            client,
+            w,
+            Query(framework="skills", rule=rule, guaranteed=guaranteed, cluster=cluster),
+            names=("coverage", "module-areas", "role-gaps"),
+        )
 
 
 @pytest.mark.parametrize("seed", [11, 12])

@@ -185,8 +185,7 @@ def test_a_key_link_added_while_another_session_removes_the_other_keeps_the_flag
     joining = RoleFactory()
 
     while_another_session_writes(
-        lambda: RoleQualification.objects.create(role=joining, qualification=qualification,
-                                                 is_key=True),
+        lambda: RoleQualification.objects.create(role=joining, qualification=qualification, is_key=True),
         leaving.delete,
     )
 
@@ -204,8 +203,11 @@ def test_ticking_key_on_the_role_page_makes_the_qualification_key(clerk):
     url = admin_url("roles.role", "change", link.role.pk)
     data = form_data(client.get(url))
     # the inline's row for the link: the one whose id field holds it
-    row = next(name.removesuffix("-id") for name, value in data.items()
-               if name.endswith("-id") and value == str(link.pk))
+    row = next(
+        name.removesuffix("-id")
+        for name, value in data.items()
+        if name.endswith("-id") and value == str(link.pk)
+    )
     data[f"{row}-is_key"] = "on"
 
     response = client.post(url, data)
@@ -243,15 +245,20 @@ def test_a_bundle_of_role_links_sets_and_clears_the_flags(tmp_path):
     role = RoleFactory(title="Nursery nurse")
     RoleQualificationFactory(role=role, qualification=dropped, is_key=True)
 
-    bundle_import(path=write_bundle(tmp_path / "b", {
-        "qualifications": [["ref", "title"], ["Q-NEW", "Award in Play"]],
-        "role_qualifications": [
-            ["role", "qualification_ref", "key"],
-            ["Nursery nurse", "Q-NEW", "yes"],
-            ["Nursery nurse", "Q-OLD", "yes"],
-            ["Nursery nurse", "Q-DROP", "no"],
-        ],
-    }))
+    bundle_import(
+        path=write_bundle(
+            tmp_path / "b",
+            {
+                "qualifications": [["ref", "title"], ["Q-NEW", "Award in Play"]],
+                "role_qualifications": [
+                    ["role", "qualification_ref", "key"],
+                    ["Nursery nurse", "Q-NEW", "yes"],
+                    ["Nursery nurse", "Q-OLD", "yes"],
+                    ["Nursery nurse", "Q-DROP", "no"],
+                ],
+            },
+        )
+    )
 
     assert stored_key(Qualification.objects.get(ref="Q-NEW")) is True
     assert (stored_key(existing), stored_key(dropped), stored_key(untouched)) == (True, False, True)
@@ -263,10 +270,13 @@ def test_a_refused_bundle_leaves_every_flag_as_it_was(tmp_path):
     RoleFactory(title="Nursery nurse")
     before = stored_keys()
     # the links are written, then a later sheet's bad row refuses the whole bundle
-    path = write_bundle(tmp_path / "b", {
-        "role_qualifications": [["role", "qualification_ref", "key"], ["Nursery nurse", "Q1", "yes"]],
-        "attributes": [["framework", "area", "qualification_ref", "module_ref"], ["", "7", "Q1", ""]],
-    })
+    path = write_bundle(
+        tmp_path / "b",
+        {
+            "role_qualifications": [["role", "qualification_ref", "key"], ["Nursery nurse", "Q1", "yes"]],
+            "attributes": [["framework", "area", "qualification_ref", "module_ref"], ["", "7", "Q1", ""]],
+        },
+    )
 
     with pytest.raises(BundleError):
         bundle_import(path=path)
@@ -285,9 +295,14 @@ def test_a_bundle_updating_a_qualification_keeps_a_key_link_added_while_it_ran(t
 
     monkeypatch.setattr(QualificationResource, "read_row", read_row_while_a_clerk_adds_a_key_link)
 
-    bundle_import(path=write_bundle(tmp_path / "b", {
-        "qualifications": [["ref", "title"], ["Q1", "New title"]],
-    }))
+    bundle_import(
+        path=write_bundle(
+            tmp_path / "b",
+            {
+                "qualifications": [["ref", "title"], ["Q1", "New title"]],
+            },
+        )
+    )
 
     assert Qualification.objects.get(pk=qualification.pk).title == "New title"
     assert stored_key(qualification) is True

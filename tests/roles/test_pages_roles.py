@@ -36,8 +36,7 @@ from tests.support.pages import page_text
 pytestmark = pytest.mark.django_db
 
 AREA_TITLES = {
-    1: "Effective communication and engagement with children, young people, their families "
-       "and carers",
+    1: "Effective communication and engagement with children, young people, their families and carers",
     2: "Child and young person development",
     3: "Safeguarding and promoting the welfare of the child",
     4: "Supporting transitions",
@@ -177,8 +176,13 @@ def test_scheme_pages_queries_do_not_grow_with_clusters(client, django_assert_ma
 def test_cluster_page_groups_current_roles_by_level_with_their_counts(client):
     scheme = ClusterSchemeFactory(is_default=True)
     cluster = ClusterFactory(scheme=scheme, name="Early Years")
-    levels = {"Not levelled worker": None, "Level three worker": 3, "Entry worker": 0,
-              "Level one worker": 1, "Another level three worker": 3}
+    levels = {
+        "Not levelled worker": None,
+        "Level three worker": 3,
+        "Entry worker": 0,
+        "Level one worker": 1,
+        "Another level three worker": 3,
+    }
     roles = {}
     for title, level in levels.items():
         roles[title] = RoleFactory(title=title, level=level)
@@ -194,10 +198,18 @@ def test_cluster_page_groups_current_roles_by_level_with_their_counts(client):
 
     assert response.status_code == 200
     page = page_text(response)
-    order = ["Entry level", "Entry worker 1 1", "Level 1", "Level one worker 0 0", "Level 3",
-             "Another level three worker 0 0", "Level three worker 4 1", "Not levelled",
-             "Not levelled worker 0 0"]
-    assert_in_order(page[page.index("5 current roles"):], order)
+    order = [
+        "Entry level",
+        "Entry worker 1 1",
+        "Level 1",
+        "Level one worker 0 0",
+        "Level 3",
+        "Another level three worker 0 0",
+        "Level three worker 4 1",
+        "Not levelled",
+        "Not levelled worker 0 0",
+    ]
+    assert_in_order(page[page.index("5 current roles") :], order)
     assert "Archived worker" not in page and "Level 2" not in page
 
 
@@ -222,17 +234,14 @@ def test_cluster_page_offers_the_same_roles_clusters_in_other_schemes(client):
     assert "By service Early childhood services (2 of these roles) Schools (1 of these role)" in page
     assert "Unrelated services" not in page
     assert "Future reorganisation None of these roles is in a cluster of this scheme" in page
-    assert reverse("roles:cluster-detail", args=[services.slug, schools.slug]) in \
-        response.content.decode()
+    assert reverse("roles:cluster-detail", args=[services.slug, schools.slug]) in response.content.decode()
 
 
 def test_cluster_page_404_for_an_unknown_cluster_or_one_of_another_scheme(client):
     scheme, other = ClusterSchemeFactory(), ClusterSchemeFactory()
     cluster = ClusterFactory(scheme=other)
-    assert client.get(reverse("roles:cluster-detail", args=[scheme.slug, cluster.slug])) \
-        .status_code == 404
-    assert client.get(reverse("roles:cluster-detail", args=["nope", cluster.slug])) \
-        .status_code == 404
+    assert client.get(reverse("roles:cluster-detail", args=[scheme.slug, cluster.slug])).status_code == 404
+    assert client.get(reverse("roles:cluster-detail", args=["nope", cluster.slug])).status_code == 404
     assert client.get(reverse("roles:cluster-detail", args=[other.slug, "nope"])).status_code == 404
 
 
@@ -269,14 +278,12 @@ def role_page(client, role, **params):
 def test_role_page_ladder_groups_qualifications_by_level_with_empty_levels_between(client):
     role = RoleFactory()
     body, kind = AwardingBodyFactory(name="CACHE"), QualificationTypeFactory(name="Test NVQ")
-    entry = QualificationFactory(title="Entry award", level=0, awarding_body=body,
-                                 qualification_type=kind)
+    entry = QualificationFactory(title="Entry award", level=0, awarding_body=body, qualification_type=kind)
     two = QualificationFactory(title="Level two diploma", level=2)
     four = QualificationFactory(title="Level four foundation degree", level=4, withdrawn=True)
     loose = QualificationFactory(title="First aid certificate", level=None)
     for qualification in (entry, two, four, loose):
-        RoleQualificationFactory(role=role, qualification=qualification,
-                                 is_key=qualification is two)
+        RoleQualificationFactory(role=role, qualification=qualification, is_key=qualification is two)
     module = module_covering(2, 3)
     QualificationModuleFactory(qualification=two, module=module, mandatory=False)
     mapped(two, 1)  # own judgement on area 1, a module on 2 and 3: 3 areas, possible coverage
@@ -286,12 +293,26 @@ def test_role_page_ladder_groups_qualifications_by_level_with_empty_levels_betwe
 
     assert response.status_code == 200
     ladder = section(response, "Pathway by level", "Common Core coverage and gaps")
-    order = ["Entry level", "Entry award", "Test NVQ", "CACHE", "Not mapped yet",
-             "Level 1", "No qualification at this level",
-             "Level 2", "Level two diploma Key", "3 of 6",
-             "Level 3", "No qualification at this level",
-             "Level 4", "Level four foundation degree Withdrawn", "Not mapped yet",
-             "Not levelled", "First aid certificate", "0 of 6"]
+    order = [
+        "Entry level",
+        "Entry award",
+        "Test NVQ",
+        "CACHE",
+        "Not mapped yet",
+        "Level 1",
+        "No qualification at this level",
+        "Level 2",
+        "Level two diploma Key",
+        "3 of 6",
+        "Level 3",
+        "No qualification at this level",
+        "Level 4",
+        "Level four foundation degree Withdrawn",
+        "Not mapped yet",
+        "Not levelled",
+        "First aid certificate",
+        "0 of 6",
+    ]
     assert_in_order(ladder, order)
     assert "Level 5" not in ladder
     gaps = section(response, "Levels with no qualification", "Roles a level below")
@@ -329,14 +350,16 @@ def test_role_page_matrix_says_yes_or_no_and_names_the_gap_areas(client):
 def test_role_page_says_why_every_area_is_a_gap(client):
     without_key = RoleFactory()
     RoleQualificationFactory(role=without_key, is_key=False)
-    assert "This role has no key qualification, so it misses every area" in \
-        page_text(role_page(client, without_key))
+    assert "This role has no key qualification, so it misses every area" in page_text(
+        role_page(client, without_key)
+    )
 
     none_mapped = RoleFactory()
     for _ in range(2):
         RoleQualificationFactory(role=none_mapped, is_key=True)
-    assert "None of this role's 2 key qualifications has been mapped yet" in \
-        page_text(role_page(client, none_mapped))
+    assert "None of this role's 2 key qualifications has been mapped yet" in page_text(
+        role_page(client, none_mapped)
+    )
 
     complete = RoleFactory()
     qualification = QualificationFactory()
@@ -349,24 +372,33 @@ def test_role_page_shows_roles_at_the_nearest_levels_below_and_above_in_its_clus
     cluster = ClusterFactory(name="Social Care")
     role = RoleFactory(level=3)
     RoleClusterFactory(role=role, cluster=cluster)
-    for title, level, status in [("Level one aide", 1, "current"), ("Level two aide", 2, "current"),
-                                 ("Another level two aide", 2, "current"),
-                                 ("Old level two aide", 2, "archived"),
-                                 ("Level five manager", 5, "current"),
-                                 ("Level six director", 6, "current"),
-                                 ("Peer at level three", 3, "current"),
-                                 ("Unlevelled helper", None, "current")]:
-        RoleClusterFactory(role=RoleFactory(title=title, level=level, status=status),
-                           cluster=cluster)
+    for title, level, status in [
+        ("Level one aide", 1, "current"),
+        ("Level two aide", 2, "current"),
+        ("Another level two aide", 2, "current"),
+        ("Old level two aide", 2, "archived"),
+        ("Level five manager", 5, "current"),
+        ("Level six director", 6, "current"),
+        ("Peer at level three", 3, "current"),
+        ("Unlevelled helper", None, "current"),
+    ]:
+        RoleClusterFactory(role=RoleFactory(title=title, level=level, status=status), cluster=cluster)
     RoleClusterFactory(role=RoleFactory(title="Other cluster's level two", level=2))
 
-    nearby = section(role_page(client, role), "Roles a level below and above",
-                     "Where to study the key qualifications")
+    nearby = section(
+        role_page(client, role), "Roles a level below and above", "Where to study the key qualifications"
+    )
 
     assert "Below: Level 2 Another level two aide Level two aide" in nearby
     assert "Above: Level 5 Level five manager" in nearby
-    for absent in ("Level one aide", "Old level two aide", "Level six director",
-                   "Peer at level three", "Unlevelled helper", "Other cluster's"):
+    for absent in (
+        "Level one aide",
+        "Old level two aide",
+        "Level six director",
+        "Peer at level three",
+        "Unlevelled helper",
+        "Other cluster's",
+    ):
         assert absent not in nearby
 
     unlevelled = RoleFactory(level=None)
@@ -381,22 +413,38 @@ def test_role_page_lists_providers_of_key_qualifications_filtered_by_region(clie
     RoleQualificationFactory(role=role, qualification=key, is_key=True)
     RoleQualificationFactory(role=role, qualification=other, is_key=False)
     london, north_west = Region.objects.get(slug="london"), Region.objects.get(slug="north-west")
-    OfferingFactory(provider=ProviderFactory(name="Thameside College", region=london),
-                    qualification=key, course_hours=480, mode="part-time", cost="1250.00")
-    OfferingFactory(provider=ProviderFactory(name="Mersey Vale College", region=north_west),
-                    qualification=key, course_hours=520, mode="work-based", cost=None)
-    OfferingFactory(provider=ProviderFactory(name="Open Distance Learning", region=None),
-                    qualification=key, course_hours=None, mode="distance", cost="0")
-    OfferingFactory(provider=ProviderFactory(name="Closed College", region=london,
-                                             is_archived=True), qualification=key)
-    OfferingFactory(provider=ProviderFactory(name="Only Relevant College", region=london),
-                    qualification=other)
+    OfferingFactory(
+        provider=ProviderFactory(name="Thameside College", region=london),
+        qualification=key,
+        course_hours=480,
+        mode="part-time",
+        cost="1250.00",
+    )
+    OfferingFactory(
+        provider=ProviderFactory(name="Mersey Vale College", region=north_west),
+        qualification=key,
+        course_hours=520,
+        mode="work-based",
+        cost=None,
+    )
+    OfferingFactory(
+        provider=ProviderFactory(name="Open Distance Learning", region=None),
+        qualification=key,
+        course_hours=None,
+        mode="distance",
+        cost="0",
+    )
+    OfferingFactory(
+        provider=ProviderFactory(name="Closed College", region=london, is_archived=True), qualification=key
+    )
+    OfferingFactory(
+        provider=ProviderFactory(name="Only Relevant College", region=london), qualification=other
+    )
 
     everywhere = section(role_page(client, role), "Where to study the key qualifications")
     assert "Thameside College London Key diploma 480 part-time £1,250.00" in everywhere
     assert "Mersey Vale College North West Key diploma 520 work-based Not known" in everywhere
-    assert "Open Distance Learning National or distance Key diploma Not known distance Free" \
-        in everywhere
+    assert "Open Distance Learning National or distance Key diploma Not known distance Free" in everywhere
     assert "Closed College" not in everywhere and "Only Relevant College" not in everywhere
 
     response = role_page(client, role, region="london")
@@ -444,16 +492,15 @@ def test_role_page_queries_do_not_grow_with_qualifications(client, django_assert
         RoleClusterFactory(role=role, cluster=cluster)
         for i in range(size):
             qualification = QualificationFactory(
-                level=i % 9 if i % 7 else None, qualification_type=QualificationTypeFactory(),
+                level=i % 9 if i % 7 else None,
+                qualification_type=QualificationTypeFactory(),
                 awarding_body=AwardingBodyFactory(),
             )
             RoleQualificationFactory(role=role, qualification=qualification, is_key=i % 2 == 0)
-            QualificationModuleFactory(qualification=qualification,
-                                       module=module_covering(i % 6 + 1))
+            QualificationModuleFactory(qualification=qualification, module=module_covering(i % 6 + 1))
             if i % 3:
                 mapped(qualification, (i + 2) % 6 + 1)
-            OfferingFactory(qualification=qualification,
-                            provider=ProviderFactory(region=regions[i % 9]))
+            OfferingFactory(qualification=qualification, provider=ProviderFactory(region=regions[i % 9]))
             RoleClusterFactory(role=RoleFactory(level=i % 9), cluster=cluster)
             if i % 5 == 0:
                 RoleClusterFactory(role=role, cluster=ClusterFactory())
@@ -502,8 +549,9 @@ def random_world(seed: int) -> World:
         quals[qualification.pk] = qualification
         members[qualification.pk] = set()
         for module in rng.sample(modules, rng.randint(0, 5)):
-            QualificationModuleFactory(qualification=qualification, module=module,
-                                       mandatory=rng.random() < 0.5)
+            QualificationModuleFactory(
+                qualification=qualification, module=module, mandatory=rng.random() < 0.5
+            )
             members[qualification.pk].add(module.pk)
         own[qualification.pk] = set(rng.sample(range(1, 7), rng.randint(0, 1)))
         for number in own[qualification.pk]:
@@ -537,8 +585,18 @@ def random_world(seed: int) -> World:
     for pk in set(ids) - current_key:  # relevant, not key: never counted
         if rng.random() < 0.5:
             RoleQualificationFactory(role=current, qualification=quals[pk], is_key=False)
-    return World(current, target, current_key, target_key, is_mapped, own, members,
-                 module_areas, {whole: as_module.pk}, quals)
+    return World(
+        current,
+        target,
+        current_key,
+        target_key,
+        is_mapped,
+        own,
+        members,
+        module_areas,
+        {whole: as_module.pk},
+        quals,
+    )
 
 
 def oracle(world: World) -> dict:
@@ -561,8 +619,11 @@ def oracle(world: World) -> dict:
         return (q.level is None, q.level if q.level is not None else 0, q.title, q.ref)
 
     candidates = [
-        (pk, sorted(missing_areas & areas_of(pk)) if pk in world.mapped else [],
-         missing_modules & world.members[pk])
+        (
+            pk,
+            sorted(missing_areas & areas_of(pk)) if pk in world.mapped else [],
+            missing_modules & world.members[pk],
+        )
         for pk in sorted(world.target_key - world.current_key, key=order)
     ]
     return {
@@ -590,8 +651,9 @@ def test_role_move_agrees_with_a_plain_python_oracle(seed):
     assert {m.pk for m in move.missing_modules} == expected["missing_modules"]
     assert {m.pk for m in move.shared_modules} == expected["shared_modules"]
     assert move.target_modules == expected["target_modules"]
-    assert [(c.qualification.pk, [a.number for a in c.areas], {m.pk for m in c.modules})
-            for c in move.candidates] == expected["candidates"]
+    assert [
+        (c.qualification.pk, [a.number for a in c.areas], {m.pk for m in c.modules}) for c in move.candidates
+    ] == expected["candidates"]
     assert move.current_key == len(world.current_key)
     assert move.target_mapped == len(world.target_key & world.mapped)
 
@@ -623,8 +685,10 @@ def test_role_move_overlap_and_candidates_lowest_level_first():
     assert [m.title for m in move.missing_modules] == ["Unit c", "Unit d"]
     assert move.overlap_percent == 50
     assert [a.number for a in move.missing_areas] == [4, 5]
-    assert [(c.qualification.title, [a.number for a in c.areas], [m.title for m in c.modules],
-             c.mapped) for c in move.candidates] == [
+    assert [
+        (c.qualification.title, [a.number for a in c.areas], [m.title for m in c.modules], c.mapped)
+        for c in move.candidates
+    ] == [
         ("Entry award", [5], ["Unit d"], True),
         ("Level 3 diploma", [], ["Unit d"], False),
         ("Unlevelled course", [4], ["Unit c"], True),
@@ -686,14 +750,21 @@ def test_role_move_empty_form_and_one_role_chosen_are_200(client):
     assert "Choose the current role to see what a move into Childminder needs" in page_text(only_to)
 
 
-@pytest.mark.parametrize(("params", "message"), [
-    ({"from": "nobody", "to": "childminder"},
-     "No role title contains “nobody”: check the spelling or type fewer words of the current role"),
-    ({"from": "childminder", "to": "nobody"},
-     "No role title contains “nobody”: check the spelling or type fewer words of the target role"),
-    ({"from": "childminder", "to": "childminder"}, "Choose two different roles: both are Childminder"),
-    ({"from": "", "to": ""}, "Choose the current role"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (
+            {"from": "nobody", "to": "childminder"},
+            "No role title contains “nobody”: check the spelling or type fewer words of the current role",
+        ),
+        (
+            {"from": "childminder", "to": "nobody"},
+            "No role title contains “nobody”: check the spelling or type fewer words of the target role",
+        ),
+        ({"from": "childminder", "to": "childminder"}, "Choose two different roles: both are Childminder"),
+        ({"from": "", "to": ""}, "Choose the current role"),
+    ],
+)
 def test_role_move_400_with_a_clear_message_for_bad_choices(client, params, message):
     RoleFactory(title="Childminder", slug="childminder")
     response = move_page(client, **params)
@@ -709,8 +780,7 @@ def test_role_move_queries_do_not_grow_with_qualifications(client, django_assert
         for i in range(size):
             qualification = QualificationFactory(level=i % 9)
             for _ in range(2):
-                QualificationModuleFactory(qualification=qualification,
-                                           module=module_covering(i % 6 + 1))
+                QualificationModuleFactory(qualification=qualification, module=module_covering(i % 6 + 1))
             if i % 2:
                 mapped(qualification, i % 6 + 1)
             RoleQualificationFactory(role=target, qualification=qualification, is_key=True)

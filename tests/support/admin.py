@@ -65,11 +65,13 @@ def admin_import(client: Client, label: str, rows: str):
     choice = next(value for value, title in form.fields["format"].choices if title == "csv")
     upload = io.BytesIO(rows.encode())
     upload.name = "sheet.csv"
-    preview = client.post(admin_url(label, "import"),
-                          {"format": choice, "resource": "0", "import_file": upload})
+    preview = client.post(
+        admin_url(label, "import"), {"format": choice, "resource": "0", "import_file": upload}
+    )
     assert preview.context["confirm_form"] is not None, "the preview refused the file"
-    return client.post(admin_url(label, "process_import"), preview.context["confirm_form"].initial,
-                       follow=True)
+    return client.post(
+        admin_url(label, "process_import"), preview.context["confirm_form"].initial, follow=True
+    )
 
 
 def measured_get(client: Client, url: str):
@@ -92,9 +94,7 @@ def build_users(n: int) -> None:
 def build_groups(n: int) -> None:
     permissions = list(Permission.objects.order_by("pk")[:3])
     for i in range(n):
-        Group.objects.create(name=f"Test group {i} {Group.objects.count()}").permissions.add(
-            *permissions
-        )
+        Group.objects.create(name=f"Test group {i} {Group.objects.count()}").permissions.add(*permissions)
 
 
 def build_qualifications(n: int) -> None:
@@ -183,8 +183,9 @@ def build_reviews(n: int) -> None:
 def build_events(n: int) -> None:
     for i in range(n):
         review = MappingReviewFactory(approved=True)
-        ReviewEventFactory(review=review, kind=EventKind.APPROVE if i % 2 else EventKind.SUBMIT,
-                           actor=review.moderated_by)
+        ReviewEventFactory(
+            review=review, kind=EventKind.APPROVE if i % 2 else EventKind.SUBMIT, actor=review.moderated_by
+        )
 
 
 def build_policies(n: int) -> None:
@@ -200,8 +201,13 @@ def build_attributes(n: int) -> None:
         else:
             element = elements[i % len(elements)]
             membership = QualificationModuleFactory(qualification=review.qualification)
-            AttributeFactory(qualification=None, module=membership.module, review=review,
-                             area=element.area, element=element)
+            AttributeFactory(
+                qualification=None,
+                module=membership.module,
+                review=review,
+                area=element.area,
+                element=element,
+            )
 
 
 def build_bundle_imports(n: int) -> None:
@@ -263,14 +269,21 @@ def qualification_url(view: str, qualification) -> str:
 
 
 def run_action(client: Client, label: str, action: str, objs):
-    return client.post(admin_url(label, "changelist"), {
-        "action": action, "_selected_action": [obj.pk for obj in objs], "index": "0",
-    }, follow=True)
+    return client.post(
+        admin_url(label, "changelist"),
+        {
+            "action": action,
+            "_selected_action": [obj.pk for obj in objs],
+            "index": "0",
+        },
+        follow=True,
+    )
 
 
 def qualification_with_inlines(n: int):
     qualification = QualificationFactory(
-        qualification_type=QualificationTypeFactory(), awarding_body=AwardingBodyFactory(),
+        qualification_type=QualificationTypeFactory(),
+        awarding_body=AwardingBodyFactory(),
         superseded=True,
     )
     for order in range(n):

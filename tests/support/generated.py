@@ -15,9 +15,22 @@ from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualific
 
 def wipe_generated() -> None:
     """Delete every generated row but the users, leaving what migrations installed."""
-    for model in (Attribute, GridMark, ReviewEvent, MappingReview, Offering, Provider,
-                  Prerequisite, RoleQualification, RoleCluster, Role, Cluster, ClusterScheme,
-                  QualificationModule, Module):
+    for model in (
+        Attribute,
+        GridMark,
+        ReviewEvent,
+        MappingReview,
+        Offering,
+        Provider,
+        Prerequisite,
+        RoleQualification,
+        RoleCluster,
+        Role,
+        Cluster,
+        ClusterScheme,
+        QualificationModule,
+        Module,
+    ):
         model.objects.all().delete()
     Qualification.objects.update(status=Qualification.Status.WITHDRAWN, superseded_by=None)
     Qualification.objects.all().delete()

@@ -5,8 +5,7 @@ from django.apps import apps
 
 #: Tables a request writes whatever it carries: sign-in sessions and the sign-in throttle's
 #: log. Everything else must be exactly as it was after hostile input is refused.
-NOT_CONTENT = {"sessions.Session", "axes.AccessLog", "axes.AccessAttempt",
-               "axes.AccessFailureLog"}
+NOT_CONTENT = {"sessions.Session", "axes.AccessLog", "axes.AccessAttempt", "axes.AccessFailureLog"}
 
 
 def snapshot() -> dict[str, list[dict]]:
@@ -14,8 +13,7 @@ def snapshot() -> dict[str, list[dict]]:
     return {
         model._meta.label: list(model._default_manager.order_by("pk").values())
         for model in apps.get_models()
-        if model._meta.label not in NOT_CONTENT and not model._meta.proxy
-        and model._meta.managed
+        if model._meta.label not in NOT_CONTENT and not model._meta.proxy and model._meta.managed
     }
 
 

@@ -1,6 +1,5 @@
 """Helpers the tests of mapping share."""
 
-
 from django.contrib.auth.models import Group
 from django.db.models import Q
 
@@ -59,7 +58,10 @@ def save(qualification, user, marks, framework=None):
     framework = framework or default_framework()
     open_review = services.open_review(qualification, framework)
     return services.review_save_draft(
-        qualification=qualification, framework=framework, user=user, marks=marks,
+        qualification=qualification,
+        framework=framework,
+        user=user,
+        marks=marks,
         version=open_review.version if open_review else None,
     )
 
@@ -76,15 +78,15 @@ def approve(review: MappingReview, moderator) -> MappingReview:
 
 def send_back(review: MappingReview, moderator, reason="Area 3 needs evidence.") -> MappingReview:
     review = MappingReview.objects.get(pk=review.pk)
-    return services.review_return(review=review, moderator=moderator, version=review.version,
-                                  reason=reason)
+    return services.review_return(review=review, moderator=moderator, version=review.version, reason=reason)
 
 
 def public_cells(qualification, modules) -> set[tuple[int | None, int]]:
     """(module id or None, area number) of every published judgement of these rows."""
     return set(
-        Attribute.objects.filter(Q(qualification=qualification) | Q(module__in=modules))
-        .values_list("module_id", "area__number")
+        Attribute.objects.filter(Q(qualification=qualification) | Q(module__in=modules)).values_list(
+            "module_id", "area__number"
+        )
     )
 
 
@@ -108,8 +110,7 @@ def database_state() -> dict:
 
 
 def sample_policy(mapper, moderator, rate: int) -> ModerationPolicy:
-    return services.policy_set(mapper=mapper, moderator=moderator, mode=PolicyMode.SAMPLE,
-                               sample_rate=rate)
+    return services.policy_set(mapper=mapper, moderator=moderator, mode=PolicyMode.SAMPLE, sample_rate=rate)
 
 
 def seed_that(review: MappingReview, rate: int, *, drawn: bool) -> str:

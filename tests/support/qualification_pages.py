@@ -16,8 +16,7 @@ from tests.support.factories import (
 from tests.support.pages import page_text
 
 AREA_TITLES = {
-    1: "Effective communication and engagement with children, young people, their families "
-       "and carers",
+    1: "Effective communication and engagement with children, young people, their families and carers",
     2: "Child and young person development",
     3: "Safeguarding and promoting the welfare of the child",
     4: "Supporting transitions",
@@ -50,18 +49,21 @@ def hrefs(response) -> list[str]:
 
 def checkbox_counts(response, name: str) -> dict[str, int]:
     """A checkbox facet's values and the counts their labels show."""
-    pattern = (rf'name="{name}" type="checkbox" value="([^"]*)"[^>]*>\s*<label[^>]*>.*?'
-               r'\((\d+)\)</span>\s*</label>')
-    return {html.unescape(v): int(n)
-            for v, n in re.findall(pattern, response.content.decode(), flags=re.S)}
+    pattern = (
+        rf'name="{name}" type="checkbox" value="([^"]*)"[^>]*>\s*<label[^>]*>.*?'
+        r"\((\d+)\)</span>\s*</label>"
+    )
+    return {html.unescape(v): int(n) for v, n in re.findall(pattern, response.content.decode(), flags=re.S)}
 
 
 def select_counts(response, name: str) -> dict[str, int]:
     """A select facet's values (but the empty one) and the counts their options show."""
     block = re.search(rf'<select[^>]*name="{name}".*?</select>', response.content.decode(), flags=re.S)
     assert block, f"no select named {name}"
-    return {html.unescape(v): int(n) for v, n in
-            re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', block.group(0))}
+    return {
+        html.unescape(v): int(n)
+        for v, n in re.findall(r'<option value="([^"]+)"[^>]*>[^<]*\((\d+)\)</option>', block.group(0))
+    }
 
 
 def result_titles(response) -> list[str]:

@@ -53,8 +53,9 @@ def xlsx_sheet(client, name: str, table: str | None = None, **query):
 def xlsx_rows(client, name: str, table: str | None = None, **query) -> list[list[str]]:
     """The XLSX download's cells as text (a number as its digits, an empty cell as "")."""
     sheet = xlsx_sheet(client, name, table, **query)
-    return [["" if value is None else str(value) for value in row]
-            for row in sheet.iter_rows(values_only=True)]
+    return [
+        ["" if value is None else str(value) for value in row] for row in sheet.iter_rows(values_only=True)
+    ]
 
 
 def page_tables(client, name: str, **query) -> list[dict]:

@@ -45,8 +45,10 @@ def two_sessions(test):
     """For a test of two sessions writing at once: PostgreSQL only, committing for real."""
     marks = [
         pytest.mark.postgres,
-        pytest.mark.skipif(connection.vendor != "postgresql",
-                           reason="two sessions writing at once need PostgreSQL; CI runs it there"),
+        pytest.mark.skipif(
+            connection.vendor != "postgresql",
+            reason="two sessions writing at once need PostgreSQL; CI runs it there",
+        ),
         pytest.mark.django_db(transaction=True),
         pytest.mark.usefixtures("migrated_transactional_db"),
     ]

@@ -60,8 +60,15 @@ def build_world(seed: int, *, dense: bool) -> None:
         roles.append(role)
         # role 00 in two clusters, role 01 in the first of them, role 10 only in the other
         # scheme, role 11 in no cluster
-        chosen = clusters[:2] if r == 0 else clusters[:1] if r == 1 else [] if r >= 10 \
+        chosen = (
+            clusters[:2]
+            if r == 0
+            else clusters[:1]
+            if r == 1
+            else []
+            if r >= 10
             else rng.sample(clusters, rng.choice([1, 1, 2]))
+        )
         chosen += rng.sample(elsewhere, rng.randint(0, 1)) if r != 10 else elsewhere[:1]
         for cluster in chosen:
             RoleClusterFactory(role=role, cluster=cluster)
@@ -69,14 +76,16 @@ def build_world(seed: int, *, dense: bool) -> None:
     qualifications = []
     for q in range(30):
         # R000 is mapped and not levelled
-        qualification = QualificationFactory(ref=f"R{q:03d}", title=f"Award {q:02d}",
-                                             level=rng.choice(LEVELS) if q else None)
+        qualification = QualificationFactory(
+            ref=f"R{q:03d}", title=f"Award {q:02d}", level=rng.choice(LEVELS) if q else None
+        )
         qualifications.append(qualification)
         chosen = rng.sample(modules[2:], rng.randint(0, 4))
         chosen += modules[:2] if dense and q < 12 else rng.sample(modules[:2], rng.randint(0, 1))
         for module in chosen:
-            QualificationModuleFactory(qualification=qualification, module=module,
-                                       mandatory=rng.random() < 0.5)
+            QualificationModuleFactory(
+                qualification=qualification, module=module, mandatory=rng.random() < 0.5
+            )
     for role in roles[:11]:
         if role.title == "Role 09":
             continue  # a role with no qualification at all
@@ -93,15 +102,18 @@ def build_world(seed: int, *, dense: bool) -> None:
             AttributeFactory(qualification=None, module=module, area=default_area(number))
         if rng.random() < 0.3:
             area = rng.choice(others)
-            AttributeFactory(qualification=None, module=module, area=area,
-                             element=Element.objects.filter(area=area).first())
+            AttributeFactory(
+                qualification=None,
+                module=module,
+                area=area,
+                element=Element.objects.filter(area=area).first(),
+            )
     for q, qualification in enumerate(qualifications):
         if rng.random() < 0.25:
             AttributeFactory(qualification=qualification, area=default_area(rng.randint(1, 6)))
         status = rng.choice(STATUSES) if q > 2 else ["approved", None, "draft"][q]
         if status:
-            MappingReviewFactory(qualification=qualification,
-                                 **({status: True} if status != "draft" else {}))
+            MappingReviewFactory(qualification=qualification, **({status: True} if status != "draft" else {}))
     # published in two rounds; mapped only in the other framework
     MappingReviewFactory(qualification=qualifications[0], round=2, accepted=True)
     MappingReviewFactory(qualification=qualifications[1], framework=others[0].framework, approved=True)
@@ -165,15 +177,19 @@ def test_the_world_has_the_cases_the_floors_must_handle(world):
 
 def test_provision_floor(world):
     expected = report_rows("provision")
-    got = [("All clusters" if cluster is None else cluster, role or "", *counts)
-           for cluster, role, *counts in floor_rows("provision")]
+    got = [
+        ("All clusters" if cluster is None else cluster, role or "", *counts)
+        for cluster, role, *counts in floor_rows("provision")
+    ]
     assert got == expected
 
 
 def test_coverage_floor(world):
     expected = report_rows("coverage")
-    got = [(ref, title, level_code(level), covered, *["yes" if flag else "no" for flag in flags])
-           for ref, title, level, covered, *flags in floor_rows("coverage")]
+    got = [
+        (ref, title, level_code(level), covered, *["yes" if flag else "no" for flag in flags])
+        for ref, title, level, covered, *flags in floor_rows("coverage")
+    ]
     assert got == expected
 
 
@@ -190,8 +206,7 @@ def test_role_gaps_floor(world):
     got = []
     for role, keys, mapped, *reached in floor_rows("role-gaps"):
         missing = ";".join(str(n) for n, flag in enumerate(reached, start=1) if flag is None)
-        note = "no key qualification" if not keys else "no key qualification mapped yet" \
-            if not mapped else ""
+        note = "no key qualification" if not keys else "no key qualification mapped yet" if not mapped else ""
         got.append((role, keys, mapped, missing, note))
     assert got == expected
 
@@ -208,8 +223,10 @@ def test_level_gaps_floor(world):
 
 def test_coverage_by_level_floor(world):
     expected = report_rows("coverage-by-level")
-    found = {level: (modules, counts, any_area)
-             for level, modules, *counts, any_area in floor_rows("coverage-by-level")}
+    found = {
+        level: (modules, counts, any_area)
+        for level, modules, *counts, any_area in floor_rows("coverage-by-level")
+    }
     got, totals = [], [0] * 8
     for level in [0, 1, 2, 3, 4, 5, 6, 7, 8, None]:
         modules, counts, any_area = found.get(level, (0, [0] * 6, 0))
@@ -222,8 +239,10 @@ def test_coverage_by_level_floor(world):
 
 def test_coverage_by_cluster_floor(world):
     expected = report_rows("coverage-by-cluster")
-    got = [(cluster, mapped, modules, *area_cells(modules, counts, any_area))
-           for cluster, mapped, modules, *counts, any_area in floor_rows("coverage-by-cluster")]
+    got = [
+        (cluster, mapped, modules, *area_cells(modules, counts, any_area))
+        for cluster, mapped, modules, *counts, any_area in floor_rows("coverage-by-cluster")
+    ]
     assert got == expected
 
 
@@ -231,18 +250,26 @@ def test_over_provision_floor(world):
     expected = report_rows("over-provision")
     rows = floor_rows("over-provision")
     middle = statistics.median([n for _, *levelled, _ in rows for n in levelled if n])
-    got = [(cluster, *[f"{n} (over)" if n and n >= 2 * middle else n for n in levelled], not_levelled)
-           for cluster, *levelled, not_levelled in rows]
+    got = [
+        (cluster, *[f"{n} (over)" if n and n >= 2 * middle else n for n in levelled], not_levelled)
+        for cluster, *levelled, not_levelled in rows
+    ]
     assert got == expected
     assert any(" (over)" in str(cell) for row in got for cell in row)
 
 
 def test_shared_modules_floor(world):
     rows = floor_rows("shared-modules")
-    modules = [(ref, title, n, mandatory, optional)
-               for kind, ref, title, _, _, n, mandatory, optional in rows if kind == "module"]
-    pairs = [(ref_a, title_a, ref_b, title_b, shared)
-             for kind, ref_a, title_a, ref_b, title_b, shared, _, _ in rows if kind == "pair"]
+    modules = [
+        (ref, title, n, mandatory, optional)
+        for kind, ref, title, _, _, n, mandatory, optional in rows
+        if kind == "module"
+    ]
+    pairs = [
+        (ref_a, title_a, ref_b, title_b, shared)
+        for kind, ref_a, title_a, ref_b, title_b, shared, _, _ in rows
+        if kind == "pair"
+    ]
     assert modules[:TOP] == report_rows("shared-modules")
     assert pairs[:TOP] == report_rows("shared-modules", "pairs")
 

@@ -13,9 +13,21 @@ from tooling.bench.output import HEADINGS
 from tooling.bench.server import wrk_path
 from tooling.bench.targets import ADMIN_CHANGELISTS
 
-PAGE_TYPES = {"home", "clusters", "cluster", "role", "qualification", "module", "finder (two facets)",
-              "finder (no filter)", "finder (search)", "role move", "providers", "common core",
-              "reports index"}
+PAGE_TYPES = {
+    "home",
+    "clusters",
+    "cluster",
+    "role",
+    "qualification",
+    "module",
+    "finder (two facets)",
+    "finder (no filter)",
+    "finder (search)",
+    "role move",
+    "providers",
+    "common core",
+    "reports index",
+}
 
 
 @pytest.fixture
@@ -29,8 +41,16 @@ def database_url(tmp_path):
 def test_benchmark_runs_end_to_end_and_writes_its_table(tmp_path, database_url, capsys):
     load_seconds = 2 if wrk_path() else 0
     out = tmp_path / "out"
-    call_command("benchmark", scale=0.02, times=2, seconds_per_figure=1, load_seconds=load_seconds,
-                 out=out, database_url=database_url, drop=True)
+    call_command(
+        "benchmark",
+        scale=0.02,
+        times=2,
+        seconds_per_figure=1,
+        load_seconds=load_seconds,
+        out=out,
+        database_url=database_url,
+        drop=True,
+    )
     vendor = "postgresql" if database_url.startswith("postgres") else "sqlite"
     data = json.loads((out / f"benchmark-{vendor}-0_02.json").read_text())
 
@@ -55,8 +75,12 @@ def test_benchmark_runs_end_to_end_and_writes_its_table(tmp_path, database_url, 
     assert data["bundle"]["import"]["rows"] == data["bundle"]["export"]["rows"]
     if load_seconds:
         assert {x["name"] for x in data["load"]} == {
-            "framework floor", "role", "finder (two facets)", "role, page cache off",
-            "finder (two facets), page cache off"}
+            "framework floor",
+            "role",
+            "finder (two facets)",
+            "role, page cache off",
+            "finder (two facets), page cache off",
+        }
         assert all(x["requests"] > 0 for x in data["load"])
 
     markdown = (out / f"benchmark-{vendor}-0_02.md").read_text()
@@ -76,12 +100,25 @@ def test_combined_runs_line_up_and_are_judged_by_the_largest_postgresql_run():
 
     def run(database: str, scale: float, export_rows_s: float, errors: int) -> dict:
         return {
-            "scale": scale, "machine": {"database": database}, "figures": [], "floors": {},
-            "memory": None, "bundle": {
+            "scale": scale,
+            "machine": {"database": database},
+            "figures": [],
+            "floors": {},
+            "memory": None,
+            "bundle": {
                 "bulk_load": {"rows": int(1000 * scale), "rows_per_second": 500_000.0},
-                "export": {"rows": int(1000 * scale), "rows_per_second": export_rows_s}},
-            "load": [{"name": "role", "seconds": 60, "errors": errors, "p50_ms": 10.0,
-                      "p95_ms": 20.0, "throughput": 100.0}],
+                "export": {"rows": int(1000 * scale), "rows_per_second": export_rows_s},
+            },
+            "load": [
+                {
+                    "name": "role",
+                    "seconds": 60,
+                    "errors": errors,
+                    "p50_ms": 10.0,
+                    "p95_ms": 20.0,
+                    "throughput": 100.0,
+                }
+            ],
         }
 
     table = combined([run("SQLite 3.40", 100, 10_000.0, 3), run("PostgreSQL 15", 100, 90_000.0, 0)])

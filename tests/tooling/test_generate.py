@@ -55,15 +55,16 @@ def within(value: float, expected: float, tolerance: float) -> bool:
     return abs(value - expected) <= tolerance * expected
 
 
-
-
 def fingerprint() -> list[tuple]:
     return [
         tuple(Qualification.objects.order_by("ref").values_list("ref", "title", "level", "status")),
         tuple(Module.objects.order_by("ref").values_list("ref", "title", "level")),
         tuple(Role.objects.order_by("title").values_list("title", "slug", "level")),
-        tuple(RoleQualification.objects.order_by("role__title", "qualification__ref")
-              .values_list("role__title", "qualification__ref", "is_key")),
+        tuple(
+            RoleQualification.objects.order_by("role__title", "qualification__ref").values_list(
+                "role__title", "qualification__ref", "is_key"
+            )
+        ),
         tuple(Provider.objects.order_by("name").values_list("name", "region__name")),
     ]
 
@@ -108,11 +109,17 @@ def test_generate_data_shares_a_fifth_of_modules_and_links_roles_like_the_source
     assert RoleQualification.objects.count() == 730
     key_share = RoleQualification.objects.filter(is_key=True).count() / 730
     assert 0.2 <= key_share <= 0.5
-    in_two = (RoleCluster.objects.filter(cluster__scheme__is_default=True).values("role")
-              .annotate(n=Count("cluster")).filter(n__gte=2).count())
+    in_two = (
+        RoleCluster.objects.filter(cluster__scheme__is_default=True)
+        .values("role")
+        .annotate(n=Count("cluster"))
+        .filter(n__gte=2)
+        .count()
+    )
     assert in_two >= 1, "some roles sit in two clusters of the default scheme"
-    every_role_clustered = RoleCluster.objects.filter(cluster__scheme__is_default=True) \
-        .values("role").distinct().count()
+    every_role_clustered = (
+        RoleCluster.objects.filter(cluster__scheme__is_default=True).values("role").distinct().count()
+    )
     assert every_role_clustered == 125
 
     statuses = Counter(Qualification.objects.values_list("status", flat=True))
@@ -150,9 +157,24 @@ def test_generated_data_satisfies_every_constraint_and_model_rule():
 
     # SQLite checks foreign keys at commit, which a test never reaches: check them now.
     connection.check_constraints()
-    generated = [Qualification, Module, QualificationModule, Prerequisite, Provider, Offering,
-                 AwardingBody, Role, Cluster, ClusterScheme, RoleCluster, RoleQualification,
-                 MappingReview, Attribute, GridMark, ReviewEvent]
+    generated = [
+        Qualification,
+        Module,
+        QualificationModule,
+        Prerequisite,
+        Provider,
+        Offering,
+        AwardingBody,
+        Role,
+        Cluster,
+        ClusterScheme,
+        RoleCluster,
+        RoleQualification,
+        MappingReview,
+        Attribute,
+        GridMark,
+        ReviewEvent,
+    ]
     for model in generated:
         rows = list(model.objects.all())
         assert rows, model
@@ -175,10 +197,14 @@ def test_generated_data_satisfies_every_constraint_and_model_rule():
 def test_published_judgements_belong_to_approved_grids_of_the_default_framework():
     generate(0.05)
 
-    mapped = set(MappingReview.objects.filter(status="approved", framework__is_default=True)
-                 .values_list("qualification_id", flat=True))
-    mapped_modules = set(QualificationModule.objects.filter(qualification_id__in=mapped)
-                         .values_list("module_id", flat=True))
+    mapped = set(
+        MappingReview.objects.filter(status="approved", framework__is_default=True).values_list(
+            "qualification_id", flat=True
+        )
+    )
+    mapped_modules = set(
+        QualificationModule.objects.filter(qualification_id__in=mapped).values_list("module_id", flat=True)
+    )
     assert Attribute.objects.exclude(area__framework__is_default=True).count() == 0
     for qualification_id, module_id in Attribute.objects.values_list("qualification_id", "module_id"):
         assert (qualification_id in mapped) if qualification_id else (module_id in mapped_modules)
@@ -251,10 +277,15 @@ def test_the_data_does_not_depend_on_python_hash_randomisation():
     depend on that order."""
     digests = set()
     for hash_seed in ("1", "2"):
-        env = {**os.environ, "PYTHONHASHSEED": hash_seed,
-               "DJANGO_SETTINGS_MODULE": "iqf.settings"}
-        result = subprocess.run([sys.executable, "-c", DIGEST_SCRIPT], env=env, check=True,
-                                capture_output=True, text=True, cwd=settings.BASE_DIR)
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed, "DJANGO_SETTINGS_MODULE": "iqf.settings"}
+        result = subprocess.run(
+            [sys.executable, "-c", DIGEST_SCRIPT],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+            cwd=settings.BASE_DIR,
+        )
         digests.add(result.stdout.strip())
     assert len(digests) == 1
 
@@ -265,8 +296,11 @@ def test_the_data_does_not_depend_on_python_hash_randomisation():
 def test_mapping_is_shaped_like_report_4():
     generate(0.2)
 
-    mapped = list(MappingReview.objects.filter(status="approved", framework__is_default=True)
-                  .values_list("qualification_id", flat=True))
+    mapped = list(
+        MappingReview.objects.filter(status="approved", framework__is_default=True).values_list(
+            "qualification_id", flat=True
+        )
+    )
     assert len(mapped) == 70
     module_areas: dict[int, set[int]] = defaultdict(set)
     qualification_areas: dict[int, set[int]] = defaultdict(set)
@@ -305,14 +339,18 @@ def test_health_and_fitness_modules_are_mapped_to_the_first_three_areas():
     generate(1)
 
     cluster = Cluster.objects.get(scheme__is_default=True, name="Health and Fitness")
-    qualification_ids = RoleQualification.objects.filter(role__clusters=cluster) \
-        .values_list("qualification_id", flat=True)
-    mapped = set(MappingReview.objects.filter(qualification_id__in=qualification_ids,
-                                              status="approved").values_list("qualification_id", flat=True))
-    modules = set(QualificationModule.objects.filter(qualification_id__in=mapped)
-                  .values_list("module_id", flat=True))
-    counts = Counter(Attribute.objects.filter(module_id__in=modules)
-                     .values_list("area__number", flat=True))
+    qualification_ids = RoleQualification.objects.filter(role__clusters=cluster).values_list(
+        "qualification_id", flat=True
+    )
+    mapped = set(
+        MappingReview.objects.filter(qualification_id__in=qualification_ids, status="approved").values_list(
+            "qualification_id", flat=True
+        )
+    )
+    modules = set(
+        QualificationModule.objects.filter(qualification_id__in=mapped).values_list("module_id", flat=True)
+    )
+    counts = Counter(Attribute.objects.filter(module_id__in=modules).values_list("area__number", flat=True))
     assert len(modules) >= 20
     assert min(counts[1], counts[2], counts[3]) > max(counts[4], counts[5], counts[6])
 
@@ -329,9 +367,22 @@ def test_every_region_has_offerings():
 
 def test_a_bundle_of_generated_data_imports_into_an_empty_database(tmp_path: Path):
     generate(0.01)
-    counts = {model: model.objects.count() for model in (
-        Qualification, Module, QualificationModule, Prerequisite, Role, RoleCluster,
-        RoleQualification, Provider, Offering, MappingReview, Attribute)}
+    counts = {
+        model: model.objects.count()
+        for model in (
+            Qualification,
+            Module,
+            QualificationModule,
+            Prerequisite,
+            Role,
+            RoleCluster,
+            RoleQualification,
+            Provider,
+            Offering,
+            MappingReview,
+            Attribute,
+        )
+    }
     bundle_export(path=tmp_path / "first")
     wipe_generated()  # the generated users stay: bundles name users, they do not carry them
     assert Qualification.objects.count() == Role.objects.count() == 0
@@ -356,8 +407,10 @@ def planner_facts() -> tuple[bool, int]:
     many of the table's pages its visibility map counts as all-visible."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SELECT reltuples >= 0, relallvisible FROM pg_class "
-                           "WHERE relname = 'qualifications_qualification'")
+            cursor.execute(
+                "SELECT reltuples >= 0, relallvisible FROM pg_class "
+                "WHERE relname = 'qualifications_qualification'"
+            )
             return cursor.fetchone()
         cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if not cursor.fetchone()[0]:

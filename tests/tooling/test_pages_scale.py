@@ -27,31 +27,40 @@ def urls() -> dict[str, str]:
     # a move between two roles whose key qualifications are mapped, so that every part of
     # the comparison is asked for in both data sets
     mapped = coverage.mapped_ids(Framework.objects.default())
-    current, target = (Role.objects.filter(qualification_links__is_key=True,
-                                           qualification_links__qualification__in=mapped)
-                       .annotate(n=Count("pk")).order_by("-n", "pk")[:2])
+    current, target = (
+        Role.objects.filter(qualification_links__is_key=True, qualification_links__qualification__in=mapped)
+        .annotate(n=Count("pk"))
+        .order_by("-n", "pk")[:2]
+    )
     found["role move"] = f"/role-move/?from={current.slug}&to={target.slug}"
     # a role with every part of its page filled in both data sets (a role without a mapped
     # qualification skips the coverage query, one without a cluster its neighbours)
-    role = (Role.objects.filter(qualification_links__is_key=True, cluster_links__isnull=False,
-                                qualification_links__qualification__in=mapped)
-            .order_by("pk").first())
+    role = (
+        Role.objects.filter(
+            qualification_links__is_key=True,
+            cluster_links__isnull=False,
+            qualification_links__qualification__in=mapped,
+        )
+        .order_by("pk")
+        .first()
+    )
     found["role"] = f"/roles/{role.slug}/"
     scheme = ClusterScheme.objects.get(is_default=True)
     role = Role.objects.order_by("pk").first()
     word = role.title.split()[0]
     # a word of a qualification's title, so that the search finds results in both
     title = Qualification.objects.filter(pk__in=mapped).order_by("pk").first().title
-    found.update({
-        "scheme": f"/clusters/{scheme.slug}/",
-        "cluster search": f"/clusters/{scheme.slug}/?q={quote(word)}",
-        "finder, no filter": "/qualifications/",
-        "finder search": f"/qualifications/?q={quote(title.split()[-1])}",
-        "finder, cluster": "/qualifications/?cluster="
-                                   + found["cluster"].rstrip("/").rsplit("/", 1)[1],
-        "role move search step": f"/role-move/?from={quote(word)}&to={role.slug}",
-        "providers in a region": "/providers/?region=london",
-    })
+    found.update(
+        {
+            "scheme": f"/clusters/{scheme.slug}/",
+            "cluster search": f"/clusters/{scheme.slug}/?q={quote(word)}",
+            "finder, no filter": "/qualifications/",
+            "finder search": f"/qualifications/?q={quote(title.split()[-1])}",
+            "finder, cluster": "/qualifications/?cluster=" + found["cluster"].rstrip("/").rsplit("/", 1)[1],
+            "role move search step": f"/role-move/?from={quote(word)}&to={role.slug}",
+            "providers in a region": "/providers/?region=london",
+        }
+    )
     return found
 
 

@@ -28,11 +28,14 @@ def import_(path: Path) -> dict[str, float]:
     reviews = Path(path) / "mapping_reviews.csv"
     if reviews.exists():
         with open(reviews, encoding="utf-8", newline="") as handle:
-            names = {row[column] for row in csv.DictReader(handle)
-                     for column in ("mapped_by", "moderated_by") if row.get(column)}
+            names = {
+                row[column]
+                for row in csv.DictReader(handle)
+                for column in ("mapped_by", "moderated_by")
+                if row.get(column)
+            }
         User = get_user_model()
-        User.objects.bulk_create([User(username=name) for name in sorted(names)],
-                                 ignore_conflicts=True)
+        User.objects.bulk_create([User(username=name) for name in sorted(names)], ignore_conflicts=True)
     started = time.perf_counter()
     summaries = bundle_import(path=path)
     seconds = time.perf_counter() - started
@@ -67,8 +70,9 @@ def bulk_load(path: Path) -> dict[str, float]:
                     started = time.perf_counter()
                     with transaction.atomic():
                         if postgres:
-                            cursor.copy_expert(f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)",
-                                               handle)
+                            cursor.copy_expert(
+                                f"COPY {table} FROM STDIN WITH (FORMAT csv, HEADER true)", handle
+                            )
                             count = cursor.rowcount
                         else:
                             reader = csv.reader(handle)

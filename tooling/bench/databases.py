@@ -31,9 +31,13 @@ class BenchDatabase:
 
     def _server(self):
         config = self.config
-        connection = psycopg2.connect(dbname="postgres", user=config["USER"] or None,
-                                      password=config["PASSWORD"] or None,
-                                      host=config["HOST"] or None, port=config["PORT"] or None)
+        connection = psycopg2.connect(
+            dbname="postgres",
+            user=config["USER"] or None,
+            password=config["PASSWORD"] or None,
+            host=config["HOST"] or None,
+            port=config["PORT"] or None,
+        )
         connection.autocommit = True
         return connection
 
@@ -52,8 +56,9 @@ class BenchDatabase:
         server = self._server()
         try:
             with server.cursor() as cursor:
-                cursor.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-                    sql.Identifier(self.name)))
+                cursor.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(self.name))
+                )
         finally:
             server.close()
 
@@ -66,8 +71,11 @@ class BenchDatabase:
         server = self._server()
         try:
             with server.cursor() as cursor:
-                cursor.execute(sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
-                    sql.Identifier(self.name)))
+                cursor.execute(
+                    sql.SQL("CREATE DATABASE {} ENCODING 'UTF8' TEMPLATE template0").format(
+                        sql.Identifier(self.name)
+                    )
+                )
         finally:
             server.close()
 
@@ -84,8 +92,10 @@ def bench_databases(database_url: str | None, scale: float) -> tuple[BenchDataba
         folder = Path(settings.BASE_DIR) / ".bench"
         if database_url:
             folder = Path(dj_database_url.parse(database_url)["NAME"]).parent
-        return (BenchDatabase(f"sqlite:///{folder / f'iqf-bench-{tag}.sqlite3'}"),
-                BenchDatabase(f"sqlite:///{folder / 'iqf-bench-import.sqlite3'}"))
+        return (
+            BenchDatabase(f"sqlite:///{folder / f'iqf-bench-{tag}.sqlite3'}"),
+            BenchDatabase(f"sqlite:///{folder / 'iqf-bench-import.sqlite3'}"),
+        )
     parts = urlsplit(database_url)
     base = parts.path.lstrip("/") or "iqf"
 

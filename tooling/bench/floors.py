@@ -61,8 +61,15 @@ class _Table:
 
 
 TABLES = {
-    "q": Qualification, "m": Module, "qm": QualificationModule, "r": Role, "c": Cluster,
-    "rc": RoleCluster, "rq": RoleQualification, "att": Attribute, "mr": MappingReview,
+    "q": Qualification,
+    "m": Module,
+    "qm": QualificationModule,
+    "r": Role,
+    "c": Cluster,
+    "rc": RoleCluster,
+    "rq": RoleQualification,
+    "att": Attribute,
+    "mr": MappingReview,
 }
 
 _PARAMETER = re.compile(r"(?<![:\w]):([a-z][a-z0-9_]*)")
@@ -116,8 +123,9 @@ def _flags(numbers: list[int], column: str, otherwise: str = "", indent: int = 1
     """One column per area: 1 when some row's ``column`` is the area, else NULL (or
     ``otherwise``), as aggregates over a group; one a line, indented by ``indent``."""
     other = f" ELSE {otherwise}" if otherwise else ""
-    return f",\n{' ' * indent}".join(f"MAX(CASE WHEN {column} = :area_{n} THEN 1{other} END) AS area_{n}"
-                                      for n in numbers)
+    return f",\n{' ' * indent}".join(
+        f"MAX(CASE WHEN {column} = :area_{n} THEN 1{other} END) AS area_{n}" for n in numbers
+    )
 
 
 def _area_counts(numbers: list[int]) -> str:
@@ -148,11 +156,17 @@ def _provision() -> str:
     """Per (cluster, role) of the scheme, per cluster, and over all clusters: distinct
     qualifications, key ones, and per level. Rows: cluster (NULL on the total row), role
     (NULL on subtotal rows), then the counts; in the report's order."""
+
     def counts(x: str) -> str:
         levels = [f"COUNT({x}.qid) FILTER (WHERE {x}.level = {n}) AS {_level_name(n)}" for n in LEVELS]
-        return ",\n       ".join([f"COUNT({x}.qid) AS qualifications",
-                                 f"COUNT({x}.k) AS key_qualifications", *levels,
-                                 f"COUNT({x}.qid) FILTER (WHERE {x}.level IS NULL) AS not_levelled"])
+        return ",\n       ".join(
+            [
+                f"COUNT({x}.qid) AS qualifications",
+                f"COUNT({x}.k) AS key_qualifications",
+                *levels,
+                f"COUNT({x}.qid) FILTER (WHERE {x}.level IS NULL) AS not_levelled",
+            ]
+        )
 
     return f"""
 WITH links AS (
@@ -299,8 +313,7 @@ ORDER BY r.{{r.title}}
 def _level_gaps() -> str:
     """Per cluster of the scheme: a 1 per level at which it has a qualification (NULL: none);
     the missing levels are those between its lowest and highest without one."""
-    flags = ",\n       ".join(f"MAX(CASE WHEN cl.level = {n} THEN 1 END) AS {_level_name(n)}"
-                               for n in LEVELS)
+    flags = ",\n       ".join(f"MAX(CASE WHEN cl.level = {n} THEN 1 END) AS {_level_name(n)}" for n in LEVELS)
     return f"""
 WITH cluster_levels AS (
     SELECT DISTINCT rc.{{rc.cluster}} AS cid, q.{{q.level}} AS level
@@ -378,8 +391,9 @@ def _over_provision() -> str:
     """Per cluster of the scheme: distinct qualifications at each level and not levelled
     (the median of the non-empty levelled cells, and the cells at least twice it, follow
     from these figures)."""
-    levels = ",\n       ".join(f"COUNT(q.{{q.pk}}) FILTER (WHERE q.{{q.level}} = {n}) AS {_level_name(n)}"
-                               for n in LEVELS)
+    levels = ",\n       ".join(
+        f"COUNT(q.{{q.pk}}) FILTER (WHERE q.{{q.level}} = {n}) AS {_level_name(n)}" for n in LEVELS
+    )
     return f"""
 WITH cluster_qualifications AS ({CLUSTER_QUALIFICATIONS}
 )
@@ -467,12 +481,16 @@ def floors() -> dict[str, Floor]:
     """One floor per report, for the current database's default scheme and framework."""
     scheme = ClusterScheme.objects.filter(is_default=True).values_list("pk", flat=True).first()
     framework = Framework.objects.filter(is_default=True).values_list("pk", flat=True).first()
-    areas = list(Area.objects.filter(framework_id=framework).order_by("number")
-                 .values_list("pk", "number"))
+    areas = list(Area.objects.filter(framework_id=framework).order_by("number").values_list("pk", "number"))
     numbers = [number for _, number in areas]
     values = {
-        "scheme": scheme, "framework": framework, "published": [str(s) for s in PUBLISHED_STATUSES],
-        "areas": [pk for pk, _ in areas], "true": True, "top": TOP, "pairings_limit": PAIRINGS_LIMIT,
+        "scheme": scheme,
+        "framework": framework,
+        "published": [str(s) for s in PUBLISHED_STATUSES],
+        "areas": [pk for pk, _ in areas],
+        "true": True,
+        "top": TOP,
+        "pairings_limit": PAIRINGS_LIMIT,
         **{f"area_{number}": pk for pk, number in areas},
     }
     templates = {

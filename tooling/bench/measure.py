@@ -53,8 +53,11 @@ class Results:
     def as_json(self) -> dict:
         return {
             "figures": [{**asdict(f), "ratio": f.ratio} for f in self.figures],
-            "floors": self.floors, "memory": self.memory, "bundle": self.bundle,
-            "load": self.load, "notes": self.notes,
+            "floors": self.floors,
+            "memory": self.memory,
+            "bundle": self.bundle,
+            "load": self.load,
+            "notes": self.notes,
         }
 
 
@@ -79,7 +82,8 @@ class SlowestQuery:
 def admin_cookie() -> str:
     """A session cookie of the benchmark's superuser (created in the benchmark's database)."""
     user, _ = get_user_model().objects.get_or_create(
-        username=BENCH_USER, defaults={"is_staff": True, "is_superuser": True})
+        username=BENCH_USER, defaults={"is_staff": True, "is_superuser": True}
+    )
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -111,8 +115,9 @@ def _count_queries(client: Client, target: Target, results: Results) -> tuple[in
     return watch.count, size
 
 
-def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Path,
-            progress=print) -> Results:
+def measure(
+    *, times: int, budget_seconds: float, load_seconds: int, workdir: Path, progress=print
+) -> Results:
     settings.ROOT_URLCONF = "tooling.bench.urls"
     results = Results()
     cookie = admin_cookie()
@@ -121,27 +126,50 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
     admin_client = Client(cookie)
     counted = {}
     for target in targets:
-        counted[target] = _count_queries(admin_client if target.group == "admin" else client,
-                                         target, results)
+        counted[target] = _count_queries(admin_client if target.group == "admin" else client, target, results)
     connection.close()  # the server's worker has its own connection
 
     # every page rendered, as on the first request after a change to the content
     with Server(workers=1, page_cache=False) as server:
         floor = server.time(FLOOR_PATH, times=max(times, 50), budget_seconds=budget_seconds)
-        results.figures.append(Figure("floor", "framework floor (trivial view)", FLOOR_PATH,
-                                      floor.median, floor.p95, len(floor.times), 0, floor.size))
+        results.figures.append(
+            Figure(
+                "floor",
+                "framework floor (trivial view)",
+                FLOOR_PATH,
+                floor.median,
+                floor.p95,
+                len(floor.times),
+                0,
+                floor.size,
+            )
+        )
         progress(f"framework floor: {floor.median:.2f} ms")
         for target in targets:
-            sample = server.time(target.url, times=times, budget_seconds=budget_seconds,
-                                 cookie=cookie if target.group == "admin" else "")
+            sample = server.time(
+                target.url,
+                times=times,
+                budget_seconds=budget_seconds,
+                cookie=cookie if target.group == "admin" else "",
+            )
             queries, _ = counted[target]
-            figure = Figure(target.group, target.name, target.url, sample.median, sample.p95,
-                            len(sample.times), queries, sample.size)
+            figure = Figure(
+                target.group,
+                target.name,
+                target.url,
+                sample.median,
+                sample.p95,
+                len(sample.times),
+                queries,
+                sample.size,
+            )
             if target.group in ("page", "admin"):
                 figure.floor, figure.floor_ms = "framework", floor.median
             results.figures.append(figure)
-            progress(f"{target.group} {target.name}: {sample.median:.1f} ms (p95 {sample.p95:.1f}), "
-                     f"{queries} queries")
+            progress(
+                f"{target.group} {target.name}: {sample.median:.1f} ms (p95 {sample.p95:.1f}), "
+                f"{queries} queries"
+            )
     # as deployed: pages kept until the content changes (the warm-up request fills the cache)
     connection.close()
     with Server(workers=1) as server:
@@ -149,18 +177,24 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
             if target.group not in ("page", "report"):
                 continue
             sample = server.time(target.url, times=times, budget_seconds=budget_seconds)
-            figure = Figure(f"cached {target.group}", target.name, target.url, sample.median,
-                            sample.p95, len(sample.times), None, sample.size)
+            figure = Figure(
+                f"cached {target.group}",
+                target.name,
+                target.url,
+                sample.median,
+                sample.p95,
+                len(sample.times),
+                None,
+                sample.size,
+            )
             if target.group == "page":
                 figure.floor, figure.floor_ms = "framework", floor.median
             results.figures.append(figure)
-            progress(f"cached {target.group} {target.name}: {sample.median:.1f} ms "
-                     f"(p95 {sample.p95:.1f})")
+            progress(f"cached {target.group} {target.name}: {sample.median:.1f} ms (p95 {sample.p95:.1f})")
 
     for name, found in floors().items():
         sample = time_sql(found.run, times=times, budget_seconds=budget_seconds)
-        results.floors[name] = {"median_ms": sample.median, "p95_ms": sample.p95,
-                                "runs": len(sample.times)}
+        results.floors[name] = {"median_ms": sample.median, "p95_ms": sample.p95, "runs": len(sample.times)}
         results.plans.append((f"database floor {name}", found.sql, explain(found.sql, found.params)))
         for figure in results.figures:
             if figure.group in ("report", "csv", "cached report") and figure.name == name:
@@ -172,8 +206,7 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
     connection.close()
     with Server(workers=1) as server:
         server.get(FLOOR_PATH)
-        results.memory = {"report": largest.name, "url": largest.url,
-                          **server.peak_memory(largest.url)}
+        results.memory = {"report": largest.name, "url": largest.url, **server.peak_memory(largest.url)}
     progress(f"peak memory of {largest.url}: {results.memory['peak_mb']:.0f} MB")
 
     bundle = workdir / "bundle"
@@ -193,14 +226,20 @@ def measure(*, times: int, budget_seconds: float, load_seconds: int, workdir: Pa
                     for target in [Target("load", "framework floor", FLOOR_PATH), *loaded]:
                         if not page_cache and target.url == FLOOR_PATH:
                             continue
-                        name = target.name if page_cache or target.url == FLOOR_PATH \
+                        name = (
+                            target.name
+                            if page_cache or target.url == FLOOR_PATH
                             else f"{target.name}, page cache off"
+                        )
                         # every worker serves the page before the clock starts (first
                         # requests import code and compile templates)
                         load(server.url(target.url), connections=8, seconds=2)
                         found = load(server.url(target.url), connections=50, seconds=load_seconds)
-                        results.load.append({"name": name, "url": target.url,
-                                             **asdict(found), "throughput": found.throughput})
-                        progress(f"load {name}: {found.throughput:.0f} req/s, "
-                                 f"p95 {found.p95_ms:.0f} ms, {found.errors} errors")
+                        results.load.append(
+                            {"name": name, "url": target.url, **asdict(found), "throughput": found.throughput}
+                        )
+                        progress(
+                            f"load {name}: {found.throughput:.0f} req/s, "
+                            f"p95 {found.p95_ms:.0f} ms, {found.errors} errors"
+                        )
     return results

@@ -60,48 +60,105 @@ def rows(data: dict) -> list[Row]:
         elif f["group"] == "admin" and f["name"] in ADMIN_HELD:
             budget = f"≤ {ADMIN_MS:g} ms"
             met = f["median_ms"] <= ADMIN_MS
-        found.append(Row(f["group"], f["name"], _ms(f["median_ms"]), _ms(f["p95_ms"]),
-                         "" if f["queries"] is None else str(f["queries"]), floor, ratio_text,
-                         budget, met))
+        found.append(
+            Row(
+                f["group"],
+                f["name"],
+                _ms(f["median_ms"]),
+                _ms(f["p95_ms"]),
+                "" if f["queries"] is None else str(f["queries"]),
+                floor,
+                ratio_text,
+                budget,
+                met,
+            )
+        )
     for name, floor in data["floors"].items():
-        found.append(Row("db floor", name, _ms(floor["median_ms"]), _ms(floor["p95_ms"]), "1",
-                         "", "", "", None))
+        found.append(
+            Row("db floor", name, _ms(floor["median_ms"]), _ms(floor["p95_ms"]), "1", "", "", "", None)
+        )
     memory = data["memory"]
     if memory:
-        found.append(Row("memory", f"CSV of {memory['report']} ({memory['bytes']:,} bytes), worker peak",
-                         f"{memory['peak_mb']:.0f} MB", "", "",
-                         f"{memory['rss_before_mb']:.0f} MB before", f"+{memory['growth_mb']:.0f} MB",
-                         f"< {MEMORY_MB:g} MB", memory["peak_mb"] < MEMORY_MB))
+        found.append(
+            Row(
+                "memory",
+                f"CSV of {memory['report']} ({memory['bytes']:,} bytes), worker peak",
+                f"{memory['peak_mb']:.0f} MB",
+                "",
+                "",
+                f"{memory['rss_before_mb']:.0f} MB before",
+                f"+{memory['growth_mb']:.0f} MB",
+                f"< {MEMORY_MB:g} MB",
+                memory["peak_mb"] < MEMORY_MB,
+            )
+        )
     bundle = data["bundle"]
     if bundle:
         bulk = bundle["bulk_load"]["rows_per_second"]
-        found.append(Row("bundle", f"bulk load ({bundle['bulk_load']['rows']:,} rows)",
-                         f"{bulk:,.0f} rows/s", "", "", "", "", "", None))
+        found.append(
+            Row(
+                "bundle",
+                f"bulk load ({bundle['bulk_load']['rows']:,} rows)",
+                f"{bulk:,.0f} rows/s",
+                "",
+                "",
+                "",
+                "",
+                "",
+                None,
+            )
+        )
         export = bundle["export"]["rows_per_second"]
-        found.append(Row("bundle", f"export ({bundle['export']['rows']:,} rows)", f"{export:,.0f} rows/s",
-                         "", "", "", "", f"≥ {EXPORT_ROWS_S:,.0f} rows/s", export >= EXPORT_ROWS_S))
+        found.append(
+            Row(
+                "bundle",
+                f"export ({bundle['export']['rows']:,} rows)",
+                f"{export:,.0f} rows/s",
+                "",
+                "",
+                "",
+                "",
+                f"≥ {EXPORT_ROWS_S:,.0f} rows/s",
+                export >= EXPORT_ROWS_S,
+            )
+        )
         if "import" in bundle:
             imported = bundle["import"]["rows_per_second"]
             ratio = bulk / imported if imported else None
-            found.append(Row("bundle", f"import ({bundle['import']['rows']:,} rows)",
-                             f"{imported:,.0f} rows/s", "", "", f"{bulk:,.0f} rows/s (bulk load)",
-                             f"{ratio:.1f}× slower" if ratio else "",
-                             f"≥ {IMPORT_ROWS_S:,.0f} rows/s, ≤ {IMPORT_RATIO:g}× bulk load",
-                             imported >= IMPORT_ROWS_S and ratio is not None and ratio <= IMPORT_RATIO))
+            found.append(
+                Row(
+                    "bundle",
+                    f"import ({bundle['import']['rows']:,} rows)",
+                    f"{imported:,.0f} rows/s",
+                    "",
+                    "",
+                    f"{bulk:,.0f} rows/s (bulk load)",
+                    f"{ratio:.1f}× slower" if ratio else "",
+                    f"≥ {IMPORT_ROWS_S:,.0f} rows/s, ≤ {IMPORT_RATIO:g}× bulk load",
+                    imported >= IMPORT_ROWS_S and ratio is not None and ratio <= IMPORT_RATIO,
+                )
+            )
     floor_load = next((x for x in data["load"] if x["name"] == "framework floor"), None)
     for x in data["load"]:
         is_floor = x is floor_load
         ratio = x["throughput"] / floor_load["throughput"] if floor_load and not is_floor else None
-        found.append(Row("load", f"{x['name']}: 50 connections, {x['seconds']:.0f} s, {x['errors']} errors",
-                         _ms(x["p50_ms"]), _ms(x["p95_ms"]), "", f"{x['throughput']:,.0f} req/s",
-                         f"{ratio:.2f}× floor's req/s" if ratio is not None else "",
-                         "" if is_floor else f"0 errors, p95 ≤ {LOAD_P95_MS:g} ms",
-                         None if is_floor else x["errors"] == 0 and x["p95_ms"] <= LOAD_P95_MS))
+        found.append(
+            Row(
+                "load",
+                f"{x['name']}: 50 connections, {x['seconds']:.0f} s, {x['errors']} errors",
+                _ms(x["p50_ms"]),
+                _ms(x["p95_ms"]),
+                "",
+                f"{x['throughput']:,.0f} req/s",
+                f"{ratio:.2f}× floor's req/s" if ratio is not None else "",
+                "" if is_floor else f"0 errors, p95 ≤ {LOAD_P95_MS:g} ms",
+                None if is_floor else x["errors"] == 0 and x["p95_ms"] <= LOAD_P95_MS,
+            )
+        )
     return found
 
 
-HEADINGS = ["group", "what", "median ms", "p95 ms", "queries", "floor", "ratio", "budget (K=100, PG)",
-            "met"]
+HEADINGS = ["group", "what", "median ms", "p95 ms", "queries", "floor", "ratio", "budget (K=100, PG)", "met"]
 
 
 def markdown(data: dict) -> str:
@@ -118,8 +175,17 @@ def markdown(data: dict) -> str:
         "|" + "|".join("---" for _ in HEADINGS) + "|",
     ]
     for row in rows(data):
-        cells = [row.group, row.name, row.median, row.p95, row.queries, row.floor, row.ratio, row.budget,
-                 row.verdict]
+        cells = [
+            row.group,
+            row.name,
+            row.median,
+            row.p95,
+            row.queries,
+            row.floor,
+            row.ratio,
+            row.budget,
+            row.verdict,
+        ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     for note in data.get("notes", []):
         lines += ["", note]
@@ -127,11 +193,14 @@ def markdown(data: dict) -> str:
 
 
 def text_table(data: dict) -> str:
-    table = [HEADINGS] + [[r.group, r.name, r.median, r.p95, r.queries, r.floor, r.ratio, r.budget,
-                           r.verdict.strip("*")] for r in rows(data)]
+    table = [HEADINGS] + [
+        [r.group, r.name, r.median, r.p95, r.queries, r.floor, r.ratio, r.budget, r.verdict.strip("*")]
+        for r in rows(data)
+    ]
     widths = [min(max(len(r[i]) for r in table), 48) for i in range(len(HEADINGS))]
-    return "\n".join("  ".join(c[:48].ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-                     for r in table)
+    return "\n".join(
+        "  ".join(c[:48].ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in table
+    )
 
 
 def machine(database: str) -> dict:
@@ -144,8 +213,14 @@ def machine(database: str) -> dict:
         memory = int(Path("/proc/meminfo").read_text().split()[1]) / 1024 / 1024
     except OSError:
         memory = 0.0
-    return {"cpu": cpu, "cores": os.cpu_count(), "memory_gb": memory, "database": database,
-            "python": platform.python_version(), "django": django.get_version()}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gb": memory,
+        "database": database,
+        "python": platform.python_version(),
+        "django": django.get_version(),
+    }
 
 
 def write(data: dict, out: Path, stem: str) -> tuple[Path, Path]:
@@ -189,12 +264,16 @@ def combined(runs: list[dict]) -> str:
     for table in tables:
         order += [key for key in table if key not in order]
     heads = [f"K={d['scale']:g} {d['machine']['database'].split()[0]}" for d in runs]
-    lines = ["| what | " + " | ".join(heads) + " | budget (K=100, PostgreSQL) | met |",
-             "|---|" + "---|" * (len(runs) + 2)]
+    lines = [
+        "| what | " + " | ".join(heads) + " | budget (K=100, PostgreSQL) | met |",
+        "|---|" + "---|" * (len(runs) + 2),
+    ]
     for group, name in order:
         cells = [_cell(table[(group, name)]) if (group, name) in table else "" for table in tables]
         judge = judged.get((group, name))
         label = f"{group}: {name}".replace("|", "\\|")
-        lines.append(f"| {label} | " + " | ".join(cells) + f" | {judge.budget if judge else ''} | "
-                     f"{judge.verdict if judge else ''} |")
+        lines.append(
+            f"| {label} | " + " | ".join(cells) + f" | {judge.budget if judge else ''} | "
+            f"{judge.verdict if judge else ''} |"
+        )
     return "\n".join(lines) + "\n"

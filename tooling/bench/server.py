@@ -29,8 +29,16 @@ class Server:
     or off; its output goes to ``log`` when given, and ``options`` are more of gunicorn's
     command-line options."""
 
-    def __init__(self, *, workers: int, timeout: int = 300, env: dict[str, str] | None = None,
-                 log: Path | None = None, options: tuple[str, ...] = (), page_cache: bool = True):
+    def __init__(
+        self,
+        *,
+        workers: int,
+        timeout: int = 300,
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
+        options: tuple[str, ...] = (),
+        page_cache: bool = True,
+    ):
         self.workers = workers
         self.page_cache = page_cache
         self.timeout = timeout
@@ -44,12 +52,24 @@ class Server:
         gunicorn = Path(sys.executable).with_name("gunicorn")
         output = open(self.log, "ab") if self.log else None  # noqa: SIM115 (the child keeps it)
         self.process = subprocess.Popen(
-            [str(gunicorn), "tooling.bench.wsgi:application", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}", "--timeout", str(self.timeout),
-             "--backlog", "2048", "--log-level", "warning", *self.options],
-            env={**self.env, "PYTHONUNBUFFERED": "1",
-                 "PAGE_CACHE": "true" if self.page_cache else "false"},
-            stdout=output, stderr=output,
+            [
+                str(gunicorn),
+                "tooling.bench.wsgi:application",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                str(self.timeout),
+                "--backlog",
+                "2048",
+                "--log-level",
+                "warning",
+                *self.options,
+            ],
+            env={**self.env, "PYTHONUNBUFFERED": "1", "PAGE_CACHE": "true" if self.page_cache else "false"},
+            stdout=output,
+            stderr=output,
         )
         if output is not None:
             output.close()
@@ -109,8 +129,7 @@ class Server:
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}, not 200")
         sample = Sample(status=status, size=size)
-        sample.times = repeat(lambda: self.get(path, cookie), times=times,
-                              budget_seconds=budget_seconds)
+        sample.times = repeat(lambda: self.get(path, cookie), times=times, budget_seconds=budget_seconds)
         return sample
 
     def peak_memory(self, path: str) -> dict[str, float]:
@@ -123,8 +142,12 @@ class Server:
         if status != 200:
             raise RuntimeError(f"GET {path} answered {status}, not 200")
         peak = _status_kib(pid, "VmHWM")
-        return {"rss_before_mb": before / 1024, "peak_mb": peak / 1024,
-                "growth_mb": (peak - before) / 1024, "bytes": size}
+        return {
+            "rss_before_mb": before / 1024,
+            "peak_mb": peak / 1024,
+            "growth_mb": (peak - before) / 1024,
+            "bytes": size,
+        }
 
 
 def _status_kib(pid: int, field: str) -> int:
@@ -173,14 +196,31 @@ def load(url: str, *, connections: int, seconds: int, threads: int = 2) -> Load:
         script.write(WRK_REPORT)
     try:
         done = subprocess.run(
-            [wrk_path(), f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s",
-             "-s", script.name, url],
-            capture_output=True, text=True, timeout=seconds + 60, check=True,
+            [
+                wrk_path(),
+                f"-t{threads}",
+                f"-c{connections}",
+                f"-d{seconds}s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=seconds + 60,
+            check=True,
         )
     finally:
         os.unlink(script.name)
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT "))
-    found = json.loads(line[len("RESULT "):])
-    return Load(found["requests"], found["duration_us"] / 1e6,
-                found["socket_errors"] + found["non_2xx"], found["p50_us"] / 1000,
-                found["p95_us"] / 1000, found["p99_us"] / 1000)
+    found = json.loads(line[len("RESULT ") :])
+    return Load(
+        found["requests"],
+        found["duration_us"] / 1e6,
+        found["socket_errors"] + found["non_2xx"],
+        found["p50_us"] / 1000,
+        found["p95_us"] / 1000,
+        found["p99_us"] / 1000,
+    )

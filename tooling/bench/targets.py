@@ -31,13 +31,21 @@ def page_targets() -> list[Target]:
     roles = Role.objects.current()
     role = _busiest(roles, "qualification_links")
     # a move up a pathway: from a role at a lower level to the busiest role's level
-    start = roles.exclude(pk=role.pk).filter(level__lt=role.level or 9).order_by("-level", "pk").first() \
+    start = (
+        roles.exclude(pk=role.pk).filter(level__lt=role.level or 9).order_by("-level", "pk").first()
         or roles.exclude(pk=role.pk).order_by("pk").first()
+    )
     qualification = _busiest(Qualification.objects.all(), "memberships")
     module = _busiest(Module.objects.all(), "memberships")
     # two facets a manager would combine: the commonest type at the commonest level
-    top = (Qualification.objects.current().exclude(level=None).values("level", "qualification_type")
-           .annotate(n=Count("pk")).order_by("-n").first())
+    top = (
+        Qualification.objects.current()
+        .exclude(level=None)
+        .values("level", "qualification_type")
+        .annotate(n=Count("pk"))
+        .order_by("-n")
+        .first()
+    )
     type_name = QualificationType.objects.get(pk=top["qualification_type"]).name
     finder = urlencode({"level": level_code(top["level"]), "type": type_name})
     # a search for a word someone looking for that qualification would type: the rarest

@@ -43,11 +43,21 @@ class Client:
     def environ(self, url: str) -> dict:
         parts = urlsplit(url)
         environ = {
-            "REQUEST_METHOD": "GET", "PATH_INFO": parts.path, "QUERY_STRING": parts.query,
-            "SCRIPT_NAME": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
-            "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1",
-            "wsgi.version": (1, 0), "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(b""),
-            "wsgi.errors": sys.stderr, "wsgi.multithread": False, "wsgi.multiprocess": True,
+            "REQUEST_METHOD": "GET",
+            "PATH_INFO": parts.path,
+            "QUERY_STRING": parts.query,
+            "SCRIPT_NAME": "",
+            "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "80",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1",
+            "wsgi.version": (1, 0),
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(b""),
+            "wsgi.errors": sys.stderr,
+            "wsgi.multithread": False,
+            "wsgi.multiprocess": True,
             "wsgi.run_once": False,
         }
         if self.cookie:
@@ -72,8 +82,7 @@ class Client:
         return status[0], size
 
 
-def repeat(call: Callable[[], object], *, times: int, budget_seconds: float,
-           minimum: int = 3) -> list[float]:
+def repeat(call: Callable[[], object], *, times: int, budget_seconds: float, minimum: int = 3) -> list[float]:
     """Run ``call`` up to ``times`` times (at least ``minimum``, then stop once
     ``budget_seconds`` have passed), returning each run's milliseconds."""
     spent, found = 0.0, []

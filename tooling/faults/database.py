@@ -10,8 +10,7 @@ from psycopg2 import sql
 from tooling.faults.postgres import Postgres
 
 #: Columns that hold a qualification's or a module's reference, in any sheet.
-REF_COLUMNS = {"ref", "qualification_ref", "module_ref", "required_qualification_ref",
-               "required_module_ref"}
+REF_COLUMNS = {"ref", "qualification_ref", "module_ref", "required_qualification_ref", "required_module_ref"}
 
 
 def checksums(pg: Postgres) -> dict[str, tuple[int, str]]:
@@ -20,12 +19,14 @@ def checksums(pg: Postgres) -> dict[str, tuple[int, str]]:
     found = {}
     try:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                           "ORDER BY tablename")
+            cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename")
             for (table,) in cursor.fetchall():
-                cursor.execute(sql.SQL(
-                    "SELECT COUNT(*), COALESCE(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
-                    "FROM {} t").format(sql.Identifier(table)))
+                cursor.execute(
+                    sql.SQL(
+                        "SELECT COUNT(*), COALESCE(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') "
+                        "FROM {} t"
+                    ).format(sql.Identifier(table))
+                )
                 count, digest = cursor.fetchone()
                 found[table] = (count, digest)
     finally:

@@ -101,8 +101,16 @@ class WrkResult:
 class Wrk:
     """wrk in the background: ``start()``, do something, ``result()``."""
 
-    def __init__(self, base_url: str, paths: list[str], *, connections: int, seconds: float,
-                 threads: int = 2, timeout_s: int = 10):
+    def __init__(
+        self,
+        base_url: str,
+        paths: list[str],
+        *,
+        connections: int,
+        seconds: float,
+        threads: int = 2,
+        timeout_s: int = 10,
+    ):
         self.base_url, self.paths = base_url, paths
         self.connections, self.seconds = connections, max(1, round(seconds))
         self.threads, self.timeout_s = threads, timeout_s
@@ -115,9 +123,21 @@ class Wrk:
             script.write(WRK_MIX % {"paths": ", ".join(json.dumps(p) for p in self.paths)})
         self.script = script.name
         self.process = subprocess.Popen(
-            ["wrk", f"-t{self.threads}", f"-c{self.connections}", f"-d{self.seconds}s",
-             "--timeout", f"{self.timeout_s}s", "-s", self.script, self.base_url],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                "wrk",
+                f"-t{self.threads}",
+                f"-c{self.connections}",
+                f"-d{self.seconds}s",
+                "--timeout",
+                f"{self.timeout_s}s",
+                "-s",
+                self.script,
+                self.base_url,
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         return self
 
     def result(self) -> WrkResult:
@@ -131,12 +151,19 @@ class Wrk:
         if self.process.returncode:
             raise RuntimeError(f"wrk failed: {err.strip() or out.strip()}")
         lines = out.splitlines()
-        found = json.loads(next(x for x in lines if x.startswith("RESULT "))[len("RESULT "):])
-        bad = json.loads(next(x for x in lines if x.startswith("BAD "))[len("BAD "):])
-        return WrkResult(found["requests"], found["duration_us"] / 1e6, found["socket_errors"],
-                         bad["total"], found["p50_us"] / 1000, found["p95_us"] / 1000,
-                         found["p99_us"] / 1000, found["max_us"] / 1000,
-                         {int(k): v for k, v in sorted(bad["by_second"].items())})
+        found = json.loads(next(x for x in lines if x.startswith("RESULT "))[len("RESULT ") :])
+        bad = json.loads(next(x for x in lines if x.startswith("BAD "))[len("BAD ") :])
+        return WrkResult(
+            found["requests"],
+            found["duration_us"] / 1e6,
+            found["socket_errors"],
+            bad["total"],
+            found["p50_us"] / 1000,
+            found["p95_us"] / 1000,
+            found["p99_us"] / 1000,
+            found["max_us"] / 1000,
+            {int(k): v for k, v in sorted(bad["by_second"].items())},
+        )
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -175,8 +202,9 @@ class Probe:
     def __enter__(self) -> "Probe":
         for n in range(self.threads):
             # each client starts at a different place in the list
-            thread = threading.Thread(target=self._run, args=(n * len(self.paths) // self.threads,),
-                                      daemon=True)
+            thread = threading.Thread(
+                target=self._run, args=(n * len(self.paths) // self.threads,), daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         return self

@@ -19,8 +19,10 @@ DATABASE = "iqf"
 def binaries() -> Path | None:
     """The newest installed PostgreSQL's bin folder (Debian's layout), or ``initdb`` on the
     PATH; None when there is none."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
-                   key=lambda p: [int(x) for x in p.parent.parent.name.split(".") if x.isdigit()])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: [int(x) for x in p.parent.parent.name.split(".") if x.isdigit()],
+    )
     if found:
         return found[-1].parent
     initdb = shutil.which("initdb")
@@ -45,8 +47,9 @@ class Postgres:
         try:
             if os.getuid() == 0:
                 shutil.chown(self.root, "postgres")
-            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                      "--no-sync")
+            self._run(
+                "initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"
+            )
             self.start()
             self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE)
         except BaseException:
@@ -58,8 +61,9 @@ class Postgres:
         if self.root is None:
             return
         if (self.data / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop",
-                      check=False)
+            self._run(
+                "pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "-t", "30", "stop", check=False
+            )
         shutil.rmtree(self.root, ignore_errors=True)
         self.root = None
 
@@ -73,10 +77,20 @@ class Postgres:
 
     def start(self) -> None:
         """Start the server and wait until it accepts connections."""
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                  "-t", str(self.start_timeout), "-o",
-                  f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                  "-c max_connections=200", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            str(self.start_timeout),
+            "-o",
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=200",
+            "start",
+        )
 
     def stop(self) -> None:
         """Fast shutdown: open transactions are rolled back, clients disconnected."""

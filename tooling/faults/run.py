@@ -61,9 +61,15 @@ class HarnessError(RuntimeError):
 def environment(url: str) -> dict[str, str]:
     """The benchmark's production-like settings (no debug, persistent connections checked
     before reuse) on the run's own database."""
-    return {**os.environ, "DATABASE_URL": url, "DEBUG": "false", "CONN_MAX_AGE": "600",
-            "DJANGO_ENV": "development", "PYTHONUNBUFFERED": "1",
-            "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), os.environ.get("PYTHONPATH", "")])}
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "false",
+        "CONN_MAX_AGE": "600",
+        "DJANGO_ENV": "development",
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": os.pathsep.join([str(settings.BASE_DIR), os.environ.get("PYTHONPATH", "")]),
+    }
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -76,8 +82,17 @@ def _percentile(values: list[float], p: float) -> float:
 
 def _hits_json(hits: list[Hit], origin: float) -> list[dict]:
     """Failed hits, with times relative to ``origin``."""
-    return [{"path": h.path, "started_s": round(h.started - origin, 3), "ended_s": round(h.ended - origin, 3),
-             "status": h.status, "error": h.error} for h in hits if not h.ok]
+    return [
+        {
+            "path": h.path,
+            "started_s": round(h.started - origin, 3),
+            "ended_s": round(h.ended - origin, 3),
+            "status": h.status,
+            "error": h.error,
+        }
+        for h in hits
+        if not h.ok
+    ]
 
 
 class Run:
@@ -101,17 +116,27 @@ class Run:
         self.progress(f"[{time.monotonic() - self.started:4.0f} s] {text}")
 
     def manage(self, *arguments: str, timeout: float = 1800, url: str | None = None) -> str:
-        done = subprocess.run([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR,
-                              env=environment(url or self.pg.url), capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [sys.executable, "manage.py", *arguments],
+            cwd=settings.BASE_DIR,
+            env=environment(url or self.pg.url),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if done.returncode:
             raise HarnessError(f"manage.py {' '.join(arguments)} failed:\n{done.stderr[-2000:]}")
         return done.stdout
 
     def spawn(self, *arguments: str, url: str | None = None) -> subprocess.Popen:
-        process = subprocess.Popen([sys.executable, "manage.py", *arguments], cwd=settings.BASE_DIR,
-                                   env=environment(url or self.pg.url), stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", *arguments],
+            cwd=settings.BASE_DIR,
+            env=environment(url or self.pg.url),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.stack.callback(_kill, process)
         return process
 
@@ -157,11 +182,15 @@ class Run:
         self.targets = json.loads((self.workdir / "targets.json").read_text())
         self.say(f"Starting gunicorn with {o.workers} workers")
         self.server = self.stack.enter_context(
-            Server(workers=o.workers, timeout=60, env=environment(self.pg.url),
-                   log=self.workdir / "gunicorn.log",
-                   # status, time in the worker (µs) and request line of every request
-                   options=("--access-logfile", str(self.access_log),
-                            "--access-logformat", "%(s)s %(D)s %(r)s")))
+            Server(
+                workers=o.workers,
+                timeout=60,
+                env=environment(self.pg.url),
+                log=self.workdir / "gunicorn.log",
+                # status, time in the worker (µs) and request line of every request
+                options=("--access-logfile", str(self.access_log), "--access-logformat", "%(s)s %(D)s %(r)s"),
+            )
+        )
         for target in self.targets:
             status, _ = self.server.get(target["url"])
             if status != 200:
@@ -182,17 +211,27 @@ class Run:
             times = [ms for path, _, ms in served if path == target["url"]]
             hits = [h for h in probe.hits if h.path == target["url"]]
             waited = [h.ms for h in hits if h.ok]
-            per_url.append({
-                "name": target["name"], "url": target["url"], "served": len(times),
-                "non_2xx": sum(not 200 <= status < 300 for path, status, _ in served
-                               if path == target["url"]),
-                "worker_p50_ms": _percentile(times, 50), "worker_p95_ms": _percentile(times, 95),
-                "probe_requests": len(hits), "probe_failed": sum(not h.ok for h in hits),
-                "probe_p50_ms": _percentile(waited, 50), "probe_p95_ms": _percentile(waited, 95)})
-        self.say(f"  {found.requests} requests, {found.throughput:.0f} req/s, {found.errors} errors, "
-                 f"p95 {found.p95_ms:.0f} ms")
-        return {**found.as_json(), "per_url": per_url,
-                "probe_failed": sum(not h.ok for h in probe.hits)}
+            per_url.append(
+                {
+                    "name": target["name"],
+                    "url": target["url"],
+                    "served": len(times),
+                    "non_2xx": sum(
+                        not 200 <= status < 300 for path, status, _ in served if path == target["url"]
+                    ),
+                    "worker_p50_ms": _percentile(times, 50),
+                    "worker_p95_ms": _percentile(times, 95),
+                    "probe_requests": len(hits),
+                    "probe_failed": sum(not h.ok for h in hits),
+                    "probe_p50_ms": _percentile(waited, 50),
+                    "probe_p95_ms": _percentile(waited, 95),
+                }
+            )
+        self.say(
+            f"  {found.requests} requests, {found.throughput:.0f} req/s, {found.errors} errors, "
+            f"p95 {found.p95_ms:.0f} ms"
+        )
+        return {**found.as_json(), "per_url": per_url, "probe_failed": sum(not h.ok for h in probe.hits)}
 
     def worker_kill_phase(self) -> dict:
         o = self.options
@@ -218,24 +257,36 @@ class Run:
         after = [h for h in hits if h.started > killed_at]
         failed = [h for h in hits if not h.ok]
         workers_after = len(self.server.worker_pids())
-        self.say(f"  wrk {found.errors} errors, probe {len(failed)} failed; worker replaced in "
-                 f"{replaced if replaced is None else round(replaced, 1)} s")
-        return {"wrk": found.as_json(), "killed_pid": victim, "killed_at_s": killed_at - start,
-                "replaced_after_s": replaced, "workers_after": workers_after,
-                "probe_requests": len(hits), "probe_failed": len(failed),
-                "probe_ok_after_kill": sum(h.ok for h in after),
-                "probe_failures": _hits_json(hits, killed_at),
-                "failed_requests": found.errors + len(failed)}
+        self.say(
+            f"  wrk {found.errors} errors, probe {len(failed)} failed; worker replaced in "
+            f"{replaced if replaced is None else round(replaced, 1)} s"
+        )
+        return {
+            "wrk": found.as_json(),
+            "killed_pid": victim,
+            "killed_at_s": killed_at - start,
+            "replaced_after_s": replaced,
+            "workers_after": workers_after,
+            "probe_requests": len(hits),
+            "probe_failed": len(failed),
+            "probe_ok_after_kill": sum(h.ok for h in after),
+            "probe_failures": _hits_json(hits, killed_at),
+            "failed_requests": found.errors + len(failed),
+        }
 
     def postgres_restart_phase(self) -> dict:
         o = self.options
         seconds = o.fault_seconds + o.pg_down
-        self.say(f"PostgreSQL restarted: {seconds:g} s of load and writes, the server stopped at a "
-                 f"third for {o.pg_down:g} s")
+        self.say(
+            f"PostgreSQL restarted: {seconds:g} s of load and writes, the server stopped at a "
+            f"third for {o.pg_down:g} s"
+        )
         log = self.workdir / "writes.jsonl"
         log.unlink(missing_ok=True)
-        writer = self.spawn("loadfault", "--phase", "writer", "--workdir", str(self.workdir),
-                            "--seconds", f"{seconds:g}")
+        writer = self.spawn(
+            "loadfault", "--phase", "writer", "--workdir", str(self.workdir), "--seconds", f"{seconds:g}"
+        )
+
         # the writer has started writing before the clock starts
         def writing() -> bool:
             return log.exists() and log.stat().st_size > 0 or writer.poll() is not None
@@ -281,14 +332,21 @@ class Run:
         last_failure = max((h.started for h in failed), default=None)
         writes_failed = [a for a in attempts if a["outcome"] == "failed"]
         committed = [a for a in attempts if a["outcome"] == "committed"]
-        self.say(f"  down {up_at - down_at:.1f} s; probe {len(failed)} failed ({len(late)} later than "
-                 f"1 s after up), wrk {found.errors} errors; writes {writes['attempted']} attempted, "
-                 f"{len(writes['partial'])} partial")
+        self.say(
+            f"  down {up_at - down_at:.1f} s; probe {len(failed)} failed ({len(late)} later than "
+            f"1 s after up), wrk {found.errors} errors; writes {writes['attempted']} attempted, "
+            f"{len(writes['partial'])} partial"
+        )
         return {
-            "wrk": found.as_json(), "down_at_s": down_at - start, "stopped_after_s": stopped_at - down_at,
+            "wrk": found.as_json(),
+            "down_at_s": down_at - start,
+            "stopped_after_s": stopped_at - down_at,
             # from the start of the wall-clock second in which the stop began
-            "down_offset_s": down_at - int(down_at), "up_offset_s": up_at - int(down_at),
-            "up_after_s": up_at - down_at, "probe_requests": len(hits), "probe_failed": len(failed),
+            "down_offset_s": down_at - int(down_at),
+            "up_offset_s": up_at - int(down_at),
+            "up_after_s": up_at - down_at,
+            "probe_requests": len(hits),
+            "probe_failed": len(failed),
             "failed_before_down": len(early) + sum(wrk_early.values()),
             "failed_later_than_1s_after_up": len(late) + sum(wrk_late.values()),
             "last_probe_failure_after_up_s": None if last_failure is None else last_failure - up_at,
@@ -298,14 +356,19 @@ class Run:
             "writes": writes,
             "writes_committed_after_up": sum(a["started"] > up_at for a in committed),
             "write_median_s": statistics.median(a["ended"] - a["started"] for a in committed)
-            if committed else None,
-            "write_failures": [{"ref": a["ref"], "started_s": round(a["started"] - down_at, 3),
-                                "error": a["error"]} for a in writes_failed],
+            if committed
+            else None,
+            "write_failures": [
+                {"ref": a["ref"], "started_s": round(a["started"] - down_at, 3), "error": a["error"]}
+                for a in writes_failed
+            ],
         }
 
     def interrupted_import_phase(self) -> dict:
-        self.say("Import interrupted: the data exported under new references, imported once as a "
-                 "dry run to time its transaction, then again and killed halfway through it")
+        self.say(
+            "Import interrupted: the data exported under new references, imported once as a "
+            "dry run to time its transaction, then again and killed halfway through it"
+        )
         exported, bundle = self.workdir / "export", self.workdir / "import-bundle"
         self.manage("export_bundle", str(exported))
         rows = renamed_bundle(exported, bundle, "LFI-")
@@ -324,11 +387,14 @@ class Run:
             time.sleep(0.02)
         if dry.poll() is None or dry.returncode:
             _kill(dry)
-            raise HarnessError(f"The dry run of the import failed or did not finish: "
-                               f"{dry.stderr.read()[-2000:] if dry.stderr else ''}")
+            raise HarnessError(
+                f"The dry run of the import failed or did not finish: "
+                f"{dry.stderr.read()[-2000:] if dry.stderr else ''}"
+            )
         # a transaction too short for the polling to see: the whole run is an upper bound
-        transaction_s = max((last - began for began, last in spans.items()),
-                            default=time.time() - dry_started)
+        transaction_s = max(
+            (last - began for began, last in spans.items()), default=time.time() - dry_started
+        )
         if checksums(self.pg) != before:
             raise HarnessError("The dry run changed the database")
 
@@ -347,21 +413,35 @@ class Run:
         process.kill()
         process.wait()
         # the server notices the lost client at its next read or write and rolls back
-        gone = self.pg.wait_until(lambda: not self.pg.query(
-            "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", [IMPORT_APPLICATION]),
-            timeout=120)
+        gone = self.pg.wait_until(
+            lambda: (
+                not self.pg.query(
+                    "SELECT 1 FROM pg_stat_activity WHERE application_name = %s", [IMPORT_APPLICATION]
+                )
+            ),
+            timeout=120,
+        )
         after = checksums(self.pg)
         changed = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
         into = None if began is None else killed_at - began
-        self.say(f"  killed {killed_at - started:.1f} s after start, "
-                 f"{'—' if into is None else f'{into:.1f}'} s into a {transaction_s:.1f} s transaction; "
-                 f"{len(changed)} tables changed")
-        return {"bundle_rows": rows, "transaction_s": transaction_s, "killed_after_s": killed_at - started,
-                "killed_into_transaction_s": into, "finished_before_kill": finished_first,
-                "transaction_open_at_kill": began is not None and not finished_first,
-                "backend_gone": gone, "tables": len(before),
-                "rows_before": sum(c for c, _ in before.values()),
-                "rows_after": sum(c for c, _ in after.values()), "tables_changed": changed}
+        self.say(
+            f"  killed {killed_at - started:.1f} s after start, "
+            f"{'—' if into is None else f'{into:.1f}'} s into a {transaction_s:.1f} s transaction; "
+            f"{len(changed)} tables changed"
+        )
+        return {
+            "bundle_rows": rows,
+            "transaction_s": transaction_s,
+            "killed_after_s": killed_at - started,
+            "killed_into_transaction_s": into,
+            "finished_before_kill": finished_first,
+            "transaction_open_at_kill": began is not None and not finished_first,
+            "backend_gone": gone,
+            "tables": len(before),
+            "rows_before": sum(c for c, _ in before.values()),
+            "rows_after": sum(c for c, _ in after.values()),
+            "tables_changed": changed,
+        }
 
     def _poll(self, sql: str, params=None) -> list[tuple]:
         """A statement on a connection kept for polling (new connections cost more than
@@ -377,12 +457,16 @@ class Run:
         """The start (epoch seconds) of the import connection's open transaction, if any."""
         return self._poll(
             "SELECT EXTRACT(EPOCH FROM xact_start)::float FROM pg_stat_activity "
-            "WHERE application_name = %s AND xact_start IS NOT NULL", [IMPORT_APPLICATION])
+            "WHERE application_name = %s AND xact_start IS NOT NULL",
+            [IMPORT_APPLICATION],
+        )
 
     def interrupted_web_import_phase(self) -> dict:
-        self.say("Admin import interrupted: the modules of the same bundle uploaded to the admin's "
-                 "import (its preview times the transaction), confirmed, and the worker serving the "
-                 "confirmation killed halfway through its transaction")
+        self.say(
+            "Admin import interrupted: the modules of the same bundle uploaded to the admin's "
+            "import (its preview times the transaction), confirmed, and the worker serving the "
+            "confirmation killed halfway through its transaction"
+        )
         self.manage("loadfault", "--phase", "admin", "--workdir", str(self.workdir))
         admin = json.loads((self.workdir / "admin.json").read_text())
         client = AdminClient(self.server.port, admin["cookie"])
@@ -401,8 +485,10 @@ class Run:
 
         def post_upload():
             answer["status"], answer["page"] = client.post_form(
-                admin["import_url"], {"csrfmiddlewaretoken": client.csrf_token(), "format": csv_format,
-                                      "resource": "0"}, {"import_file": modules})
+                admin["import_url"],
+                {"csrfmiddlewaretoken": client.csrf_token(), "format": csv_format, "resource": "0"},
+                {"import_file": modules},
+            )
 
         upload = threading.Thread(target=post_upload, daemon=True)
         upload_started = time.time()
@@ -411,10 +497,10 @@ class Run:
             raise HarnessError(f"The admin's import preview answered {answer.get('status')}")
         confirm = forms_of(answer["page"]).forms.get(admin["process_url"])
         if not confirm or not confirm.get("import_file_name"):
-            raise HarnessError("The admin's import preview shows no confirmation form (errors in "
-                               "the file?)")
-        transaction_s = max((last - began for began, last in spans.items()),
-                            default=time.time() - upload_started)
+            raise HarnessError("The admin's import preview shows no confirmation form (errors in the file?)")
+        transaction_s = max(
+            (last - began for began, last in spans.items()), default=time.time() - upload_started
+        )
         before = checksums(self.pg)
 
         # step 2, confirm: killed halfway through its transaction
@@ -448,23 +534,34 @@ class Run:
         after = checksums(self.pg)
         changed = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
         into = None if began is None else killed_at - began
-        self.say(f"  worker {victim} killed {'—' if into is None else f'{into:.1f}'} s into a "
-                 f"{transaction_s:.1f} s transaction; the browser saw "
-                 f"{outcome.get('error') or outcome.get('status')}; {len(changed)} tables changed")
-        return {"rows": rows, "transaction_s": transaction_s, "killed_after_s": killed_at - started,
-                "killed_into_transaction_s": into, "killed_pid": victim,
-                "finished_before_kill": finished_first,
-                "transaction_open_at_kill": began is not None and not finished_first and victim is not None,
-                "client_saw": outcome.get("error") or outcome.get("status"), "backend_gone": gone,
-                "tables": len(before), "rows_before": sum(c for c, _ in before.values()),
-                "rows_after": sum(c for c, _ in after.values()), "tables_changed": changed}
+        self.say(
+            f"  worker {victim} killed {'—' if into is None else f'{into:.1f}'} s into a "
+            f"{transaction_s:.1f} s transaction; the browser saw "
+            f"{outcome.get('error') or outcome.get('status')}; {len(changed)} tables changed"
+        )
+        return {
+            "rows": rows,
+            "transaction_s": transaction_s,
+            "killed_after_s": killed_at - started,
+            "killed_into_transaction_s": into,
+            "killed_pid": victim,
+            "finished_before_kill": finished_first,
+            "transaction_open_at_kill": began is not None and not finished_first and victim is not None,
+            "client_saw": outcome.get("error") or outcome.get("status"),
+            "backend_gone": gone,
+            "tables": len(before),
+            "rows_before": sum(c for c, _ in before.values()),
+            "rows_after": sum(c for c, _ in after.values()),
+            "tables_changed": changed,
+        }
 
     def _open_transactions(self) -> list[tuple[float]]:
         """The start (epoch seconds) of every other client's open transaction."""
         return self._poll(
             "SELECT EXTRACT(EPOCH FROM xact_start)::float FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend' AND xact_start IS NOT NULL ORDER BY xact_start")
+            "AND backend_type = 'client backend' AND xact_start IS NOT NULL ORDER BY xact_start"
+        )
 
     def _watch_transactions(self, thread: threading.Thread) -> dict[float, float]:
         """Run ``thread`` and note the transactions open meanwhile: start → last seen."""

@@ -59,8 +59,9 @@ class AdminClient:
         self.port, self.timeout = port, timeout
         self.cookies = dict([session_cookie.split("=", 1)])
 
-    def request(self, method: str, path: str, body: bytes | None = None,
-                content_type: str = "") -> tuple[int, str]:
+    def request(
+        self, method: str, path: str, body: bytes | None = None, content_type: str = ""
+    ) -> tuple[int, str]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         try:
             headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -79,17 +80,22 @@ class AdminClient:
     def csrf_token(self) -> str:
         return next((v for k, v in self.cookies.items() if k.endswith("csrftoken")), "")
 
-    def post_form(self, path: str, fields: dict[str, str],
-                  files: dict[str, Path] | None = None) -> tuple[int, str]:
+    def post_form(
+        self, path: str, fields: dict[str, str], files: dict[str, Path] | None = None
+    ) -> tuple[int, str]:
         boundary = uuid.uuid4().hex
         parts = []
         for name, value in fields.items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
-                         f"{value}\r\n".encode())
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
         for name, path_ in (files or {}).items():
-            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                         f'filename="{path_.name}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
-                         + path_.read_bytes() + b"\r\n")
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                f'filename="{path_.name}"\r\nContent-Type: text/csv\r\n\r\n'.encode()
+                + path_.read_bytes()
+                + b"\r\n"
+            )
         body = b"".join(parts) + f"--{boundary}--\r\n".encode()
         return self.request("POST", path, body, f"multipart/form-data; boundary={boundary}")
 

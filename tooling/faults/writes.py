@@ -39,18 +39,48 @@ def _bundle(folder: Path, n: int) -> Path:
         "qualification_types": [["name"], ["Fault-test writes"]],
         "awarding_bodies": [["name"], ["Fault-test writer"]],
         "qualifications": [
-            ["ref", "title", "type", "awarding_body", "level", "learning_hours", "status", "source",
-             "source_url", "notes"],
-            [ref, f"Fault-test write {n}", "Fault-test writes", "Fault-test writer", "3", "100",
-             "current", "", "", ""]],
-        "modules": [["ref", "title", "level", "learning_hours", "notes"],
-                    *[[m, f"Fault-test module {m}", "3", "30", ""] for m in modules]],
-        "qualification_modules": [["qualification_ref", "module_ref", "mandatory"],
-                                  *[[ref, m, "yes" if i == 0 else "no"] for i, m in enumerate(modules)]],
-        "mapping_reviews": [["qualification_ref", "framework", "status", "mapped_by", "moderated_by"],
-                            [ref, "", "accepted", WRITER, ""]],
-        "attributes": [["framework", "area", "qualification_ref", "module_ref"],
-                       ["", "1", "", modules[0]], ["", "2", ref, ""]],
+            [
+                "ref",
+                "title",
+                "type",
+                "awarding_body",
+                "level",
+                "learning_hours",
+                "status",
+                "source",
+                "source_url",
+                "notes",
+            ],
+            [
+                ref,
+                f"Fault-test write {n}",
+                "Fault-test writes",
+                "Fault-test writer",
+                "3",
+                "100",
+                "current",
+                "",
+                "",
+                "",
+            ],
+        ],
+        "modules": [
+            ["ref", "title", "level", "learning_hours", "notes"],
+            *[[m, f"Fault-test module {m}", "3", "30", ""] for m in modules],
+        ],
+        "qualification_modules": [
+            ["qualification_ref", "module_ref", "mandatory"],
+            *[[ref, m, "yes" if i == 0 else "no"] for i, m in enumerate(modules)],
+        ],
+        "mapping_reviews": [
+            ["qualification_ref", "framework", "status", "mapped_by", "moderated_by"],
+            [ref, "", "accepted", WRITER, ""],
+        ],
+        "attributes": [
+            ["framework", "area", "qualification_ref", "module_ref"],
+            ["", "1", "", modules[0]],
+            ["", "2", ref, ""],
+        ],
     }
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in sheets.items():
@@ -60,9 +90,16 @@ def _bundle(folder: Path, n: int) -> Path:
 
 
 #: What one whole write leaves in each table.
-EXPECTED = {"qualification": 1, "qualification history": 1, "modules": MODULES,
-            "memberships": MODULES, "mapping review": 1, "judgements": 2,
-            "coverage summary": 2, "import log": 1}
+EXPECTED = {
+    "qualification": 1,
+    "qualification history": 1,
+    "modules": MODULES,
+    "memberships": MODULES,
+    "mapping review": 1,
+    "judgements": 2,
+    "coverage summary": 2,
+    "import log": 1,
+}
 
 
 def write_loop(*, workdir: Path, seconds: float, log: Path) -> None:
@@ -83,8 +120,20 @@ def write_loop(*, workdir: Path, seconds: float, log: Path) -> None:
                 outcome, error = "committed", ""
             except (DatabaseError, BundleError) as failure:
                 outcome, error = "failed", f"{type(failure).__name__}: {failure}".splitlines()[0]
-            out.write(json.dumps({"n": n, "ref": _ref(n), "bundle": folder.name, "started": started,
-                                  "ended": time.time(), "outcome": outcome, "error": error}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "n": n,
+                        "ref": _ref(n),
+                        "bundle": folder.name,
+                        "started": started,
+                        "ended": time.time(),
+                        "outcome": outcome,
+                        "error": error,
+                    }
+                )
+                + "\n"
+            )
             out.flush()
             if outcome == "failed":
                 time.sleep(0.05)
@@ -98,8 +147,10 @@ def _present(n: int, bundle: str) -> dict[str, int]:
         "modules": Module.objects.filter(ref__startswith=f"{ref}-M").count(),
         "memberships": QualificationModule.objects.filter(module__ref__startswith=f"{ref}-M").count(),
         "mapping review": MappingReview.objects.filter(qualification__ref=ref).count(),
-        "judgements": (Attribute.objects.filter(qualification__ref=ref).count()
-                       + Attribute.objects.filter(module__ref__startswith=f"{ref}-M").count()),
+        "judgements": (
+            Attribute.objects.filter(qualification__ref=ref).count()
+            + Attribute.objects.filter(module__ref__startswith=f"{ref}-M").count()
+        ),
         "coverage summary": QualificationCoverage.objects.filter(qualification__ref=ref).count(),
         "import log": BundleImport.objects.filter(name=bundle).count(),
     }
@@ -107,9 +158,17 @@ def _present(n: int, bundle: str) -> dict[str, int]:
 
 
 def _coverage_rows() -> list[tuple]:
-    return list(QualificationCoverage.objects.order_by("qualification_id", "framework_id", "area_id")
-                .values_list("qualification_id", "framework_id", "area_id", "whole_possible",
-                             "whole_guaranteed", "elements_possible", "elements_guaranteed"))
+    return list(
+        QualificationCoverage.objects.order_by("qualification_id", "framework_id", "area_id").values_list(
+            "qualification_id",
+            "framework_id",
+            "area_id",
+            "whole_possible",
+            "whole_guaranteed",
+            "elements_possible",
+            "elements_guaranteed",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -149,7 +208,13 @@ def verify(log: Path) -> WritesVerdict:
         recomputed = _coverage_rows()
         transaction.set_rollback(True)
     return WritesVerdict(
-        attempted=len(attempts), committed=sum(a["outcome"] == "committed" for a in attempts),
-        failed=sum(a["outcome"] == "failed" for a in attempts), whole=whole, absent=absent,
-        partial=partial, committed_but_absent=committed_absent, coverage_rows=len(stored),
-        coverage_equal=stored == recomputed)
+        attempted=len(attempts),
+        committed=sum(a["outcome"] == "committed" for a in attempts),
+        failed=sum(a["outcome"] == "failed" for a in attempts),
+        whole=whole,
+        absent=absent,
+        partial=partial,
+        committed_but_absent=committed_absent,
+        coverage_rows=len(stored),
+        coverage_equal=stored == recomputed,
+    )

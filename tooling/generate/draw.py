@@ -39,13 +39,23 @@ class _Builder(QualificationsDrawer, ModulesDrawer, RolesDrawer, MappingDrawer, 
         for review in reviews:
             for m in quals[review.qualification].modules:
                 if m not in module_basis:
-                    module_basis[m] = rng.choices(
-                        (Basis.TITLES.value, Basis.OUTCOMES.value), (55, 45))[0]
+                    module_basis[m] = rng.choices((Basis.TITLES.value, Basis.OUTCOMES.value), (55, 45))[0]
         providers = self.providers()
         offerings = self.offerings(quals, providers)
         return World(
-            plan=self.plan, bodies=bodies, clusters=clusters, service_clusters=service_clusters,
-            roles=roles, quals=quals, modules=modules, prerequisites=prerequisites,
-            role_links=links, providers=providers, offerings=offerings, mappers=mappers,
-            moderators=moderators, reviews=reviews, module_basis=module_basis,
+            plan=self.plan,
+            bodies=bodies,
+            clusters=clusters,
+            service_clusters=service_clusters,
+            roles=roles,
+            quals=quals,
+            modules=modules,
+            prerequisites=prerequisites,
+            role_links=links,
+            providers=providers,
+            offerings=offerings,
+            mappers=mappers,
+            moderators=moderators,
+            reviews=reviews,
+            module_basis=module_basis,
         )

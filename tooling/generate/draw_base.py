@@ -74,8 +74,9 @@ class Drawer:
 
     def place(self) -> str:
         rng = self.rng
-        return (rng.choice(words.PLACE_PREFIXES) + rng.choice(words.PLACE_STARTS)
-                + rng.choice(words.PLACE_ENDS))
+        return (
+            rng.choice(words.PLACE_PREFIXES) + rng.choice(words.PLACE_STARTS) + rng.choice(words.PLACE_ENDS)
+        )
 
     def unique(self, make: Callable[[], str], taken: set[str]) -> str:
         """A name from ``make`` not in ``taken`` (compared ignoring case), then taken."""

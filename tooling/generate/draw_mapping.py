@@ -12,8 +12,14 @@ from tooling.generate.world import Mod, Qual, ReviewRow, mask_areas
 class MappingDrawer(Drawer):
     """Mapped qualifications and their approved grids."""
 
-    def reviews(self, quals: list[Qual], modules: list[Mod], links: list[tuple[int, int, bool]],
-                mappers: int, moderators: int) -> list[ReviewRow]:
+    def reviews(
+        self,
+        quals: list[Qual],
+        modules: list[Mod],
+        links: list[tuple[int, int, bool]],
+        mappers: int,
+        moderators: int,
+    ) -> list[ReviewRow]:
         """Choose the mapped qualifications so that the areas they cover are spread like
         Report 4's, and record an approved grid for each."""
         rng = self.rng
@@ -62,14 +68,17 @@ class MappingDrawer(Drawer):
             # mappers also tick the qualification row for areas its modules already cover
             if covered and rng.random() < 0.25:
                 own |= 1 << rng.choice(mask_areas(covered))
-            submitted = start + datetime.timedelta(days=rng.randrange(700),
-                                                   minutes=rng.randrange(480))
-            reviews.append(ReviewRow(
-                qualification=qual_index, mapper=rng.randrange(mappers),
-                moderator=rng.randrange(moderators), submitted=submitted,
-                decided=submitted + datetime.timedelta(days=rng.randint(1, 20)),
-                returned=rng.random() < 0.12, own_mask=own,
-                basis=Basis.STANDARDS.value if qual.type_name in COUNCIL_TYPES
-                else Basis.OUTCOMES.value,
-            ))
+            submitted = start + datetime.timedelta(days=rng.randrange(700), minutes=rng.randrange(480))
+            reviews.append(
+                ReviewRow(
+                    qualification=qual_index,
+                    mapper=rng.randrange(mappers),
+                    moderator=rng.randrange(moderators),
+                    submitted=submitted,
+                    decided=submitted + datetime.timedelta(days=rng.randint(1, 20)),
+                    returned=rng.random() < 0.12,
+                    own_mask=own,
+                    basis=Basis.STANDARDS.value if qual.type_name in COUNCIL_TYPES else Basis.OUTCOMES.value,
+                )
+            )
         return reviews

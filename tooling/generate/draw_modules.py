@@ -44,8 +44,9 @@ class ModulesDrawer(Drawer):
             if sector is not None and rng.random() < 0.3:
                 title += f" in {self.sectors[sector].setting}"
             return title
-        topics = words.GENERAL_TOPICS if sector is None or rng.random() < 0.3 else \
-            self.sectors[sector].technical
+        topics = (
+            words.GENERAL_TOPICS if sector is None or rng.random() < 0.3 else self.sectors[sector].technical
+        )
         topic = rng.choice(topics)
         return topic if rng.random() < 0.5 else f"{stem} {lower_first(topic)}"
 
@@ -53,8 +54,17 @@ class ModulesDrawer(Drawer):
         rng = self.rng
         if rng.random() < 0.1:
             return None
-        low, high = {0: (10, 30), 1: (10, 40), 2: (15, 60), 3: (20, 80), 4: (30, 120),
-                     5: (60, 200), 6: (100, 200), 7: (150, 300), 8: (200, 400)}.get(level, (10, 60))
+        low, high = {
+            0: (10, 30),
+            1: (10, 40),
+            2: (15, 60),
+            3: (20, 80),
+            4: (30, 120),
+            5: (60, 200),
+            6: (100, 200),
+            7: (150, 300),
+            8: (200, 400),
+        }.get(level, (10, 60))
         return rng.randint(low // 5, high // 5) * 5
 
     def unique_module_level(self, qual: Qual) -> int | None:
@@ -77,8 +87,10 @@ class ModulesDrawer(Drawer):
         for qual, size in zip(quals, sizes, strict=True):
             qual.size = max(size, 1 if qual.size else 0)
         unique_total = plan.modules - plan.shared_modules
-        own = [min(n, q.size) for n, q in zip(apportion(unique_total, [q.size for q in quals]),
-                                               quals, strict=True)]
+        own = [
+            min(n, q.size)
+            for n, q in zip(apportion(unique_total, [q.size for q in quals]), quals, strict=True)
+        ]
         short = unique_total - sum(own)
         for i, qual in enumerate(quals):
             if short <= 0:
@@ -92,8 +104,17 @@ class ModulesDrawer(Drawer):
                 level = self.unique_module_level(qual)
                 mask = self.profile(qual.sector, level)
                 qual.modules.append(len(modules))
-                modules.append(Mod("", self.module_title(qual.sector, level, mask), level,
-                                   self.module_hours(level), qual.sector, mask, False))
+                modules.append(
+                    Mod(
+                        "",
+                        self.module_title(qual.sector, level, mask),
+                        level,
+                        self.module_hours(level),
+                        qual.sector,
+                        mask,
+                        False,
+                    )
+                )
         self.shared(quals, modules, [q.size - n for q, n in zip(quals, own, strict=True)])
         for qual in quals:
             rng.shuffle(qual.modules)
@@ -115,8 +136,9 @@ class ModulesDrawer(Drawer):
                 by_level.setdefault(qual.level, []).append(i)
         group_keys = list(groups)
         generic = round(plan.shared_modules * 0.15)
-        per_group = apportion(plan.shared_modules - generic,
-                              [sum(slots[i] for i in groups[k]) for k in group_keys])
+        per_group = apportion(
+            plan.shared_modules - generic, [sum(slots[i] for i in groups[k]) for k in group_keys]
+        )
         level_keys = list(by_level)
         per_level = apportion(generic, [sum(slots[i] for i in by_level[k]) for k in level_keys])
         pools: dict[tuple, list[int]] = {}
@@ -125,8 +147,17 @@ class ModulesDrawer(Drawer):
             for _ in range(count):
                 mask = self.profile(sector, level)
                 pools.setdefault(pool, []).append(len(modules))
-                modules.append(Mod("", self.module_title(sector, level, mask), level,
-                                   self.module_hours(level), sector, mask, True))
+                modules.append(
+                    Mod(
+                        "",
+                        self.module_title(sector, level, mask),
+                        level,
+                        self.module_hours(level),
+                        sector,
+                        mask,
+                        True,
+                    )
+                )
 
         for key, count in zip(group_keys, per_group, strict=True):
             create(key[0], key[1], count, ("group", *key))
@@ -146,8 +177,7 @@ class ModulesDrawer(Drawer):
         # every shared module in at least two qualifications, of its own group if it can
         everyone = [i for i in range(len(quals)) if free[i]]
         for pool_key, pool in pools.items():
-            candidates = groups.get(pool_key[1:]) if pool_key[0] == "group" else \
-                by_level.get(pool_key[1])
+            candidates = groups.get(pool_key[1:]) if pool_key[0] == "group" else by_level.get(pool_key[1])
             candidates = list(candidates or everyone)
             for module_index in pool:
                 placed = 0
@@ -174,9 +204,16 @@ class ModulesDrawer(Drawer):
         every_shared = [m for pool in pools.values() for m in pool]
         anything = Picker(every_shared, zipf(len(every_shared), 0.6))
         for i, qual in enumerate(quals):
-            options = [p for p in (pickers.get(("group", qual.sector, qual.level)),
-                                   pickers.get(("level", qual.level)),
-                                   sector_pickers.get(qual.sector), anything) if p]
+            options = [
+                p
+                for p in (
+                    pickers.get(("group", qual.sector, qual.level)),
+                    pickers.get(("level", qual.level)),
+                    sector_pickers.get(qual.sector),
+                    anything,
+                )
+                if p
+            ]
             weights = [0.7, 0.15, 0.1, 0.05][: len(options)]
             choose = Picker(options, weights)
             attempts = 0

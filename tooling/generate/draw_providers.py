@@ -18,8 +18,7 @@ class ProvidersDrawer(Drawer):
         spread by population; a few national distance-learning providers."""
         rng = self.rng
         regions = self.reference.region_names
-        region_picker = Picker(range(len(regions)),
-                               [words.REGION_WEIGHTS.get(name, 10) for name in regions])
+        region_picker = Picker(range(len(regions)), [words.REGION_WEIGHTS.get(name, 10) for name in regions])
         taken: set[str] = set()
         rows = []
         for i in range(self.plan.providers):
@@ -31,14 +30,14 @@ class ProvidersDrawer(Drawer):
             else:
                 region = region_picker.pick(rng)
             kinds = words.DISTANCE_KINDS if region is None else words.PROVIDER_KINDS
-            name = self.unique(lambda kinds=kinds: rng.choice(kinds).format(place=self.place()),
-                               taken)
+            name = self.unique(lambda kinds=kinds: rng.choice(kinds).format(place=self.place()), taken)
             url = f"https://www.{slugify(name)}.example/" if rng.random() < 0.7 else ""
             rows.append(ProviderRow(name, region, url, name.startswith("University")))
         return rows
 
-    def offerings(self, quals: list[Qual],
-                  providers: list[ProviderRow]) -> list[tuple[int, int, int | None, str, Decimal | None]]:
+    def offerings(
+        self, quals: list[Qual], providers: list[ProviderRow]
+    ) -> list[tuple[int, int, int | None, str, Decimal | None]]:
         rng = self.rng
         current = [i for i, q in enumerate(quals) if q.status == CURRENT]
         if not current:
@@ -57,8 +56,7 @@ class ProvidersDrawer(Drawer):
             if (provider, qual_index, mode) in seen:
                 return
             seen.add((provider, qual_index, mode))
-            hours = round(qual.hours * rng.uniform(0.6, 1.1)) if qual.hours and \
-                rng.random() < 0.8 else None
+            hours = round(qual.hours * rng.uniform(0.6, 1.1)) if qual.hours and rng.random() < 0.8 else None
             cost = None
             if rng.random() < 0.7:
                 per_hour = 6 if qual.type_name in HIGHER_EDUCATION else 3

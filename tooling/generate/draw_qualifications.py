@@ -36,12 +36,15 @@ class QualificationsDrawer(Drawer):
                 kinds[kind].append(len(names))
                 names.append(self.unique(make, taken))
 
-        add("vocational", lambda: rng.choice(words.AWARDING_KINDS).format(place=self.place()),
-            vocational)
-        add("university", lambda: rng.choice(words.UNIVERSITY_KINDS).format(place=self.place()),
-            universities)
-        add("council", lambda: rng.choice(words.COUNCIL_KINDS).format(
-            field=rng.choice(words.COUNCIL_FIELDS), place=self.place()), councils)
+        add("vocational", lambda: rng.choice(words.AWARDING_KINDS).format(place=self.place()), vocational)
+        add("university", lambda: rng.choice(words.UNIVERSITY_KINDS).format(place=self.place()), universities)
+        add(
+            "council",
+            lambda: rng.choice(words.COUNCIL_KINDS).format(
+                field=rng.choice(words.COUNCIL_FIELDS), place=self.place()
+            ),
+            councils,
+        )
         # a few big bodies award most qualifications, as on the real register
         pickers = {kind: Picker(ids, zipf(len(ids), 1.0)) for kind, ids in kinds.items()}
         return names, pickers
@@ -61,8 +64,13 @@ class QualificationsDrawer(Drawer):
             sector = sectors[sector_index]
             level = level_pickers[sector_index].pick(rng)
             type_name = type_pickers[level].pick(rng)
-            kind = ("university" if type_name in HIGHER_EDUCATION
-                    else "council" if type_name in COUNCIL_TYPES else "vocational")
+            kind = (
+                "university"
+                if type_name in HIGHER_EDUCATION
+                else "council"
+                if type_name in COUNCIL_TYPES
+                else "vocational"
+            )
             body = bodies[kind].pick(rng)
             subject = rng.choice(sector.subjects)
             if rng.random() < 0.25 and "(" not in subject:
@@ -70,27 +78,33 @@ class QualificationsDrawer(Drawer):
             title, size_kind = self.title(type_name, level, names[body], subject)
             low, high = SIZES[size_kind]
             size = rng.randint(low, high)
-            quals.append(Qual(
-                ref="", title=title, subject=subject, sector=sector_index, level=level,
-                type_name=type_name, body=body, hours=self.hours(size_kind, size, level),
-                size=size,
-            ))
+            quals.append(
+                Qual(
+                    ref="",
+                    title=title,
+                    subject=subject,
+                    sector=sector_index,
+                    level=level,
+                    type_name=type_name,
+                    body=body,
+                    hours=self.hours(size_kind, size, level),
+                    size=size,
+                )
+            )
         self.refs(quals)
         self.statuses(quals)
         for qual in quals:
             self.provenance(qual, names[qual.body])
         return quals
 
-    def title(self, type_name: str, level: int | None, body: str,
-              subject: str) -> tuple[str, str]:
+    def title(self, type_name: str, level: int | None, body: str, subject: str) -> tuple[str, str]:
         """A title after the naming protocol, and the kind of award (for its size)."""
         rng = self.rng
         level_words = "Entry Level" if level == 0 else f"Level {level}"
         if type_name == "NVQ":
             return f"NVQ {level_words} in {subject}", "NVQ"
         if type_name == "Apprenticeship":
-            grade = {2: "Apprenticeship", 3: "Advanced Apprenticeship"}.get(
-                level, "Higher Apprenticeship")
+            grade = {2: "Apprenticeship", 3: "Advanced Apprenticeship"}.get(level, "Higher Apprenticeship")
             return f"{grade} in {subject}", "Apprenticeship"
         if type_name == "Foundation degree":
             return f"{rng.choice(('FdA', 'FdSc'))} {subject}", "Foundation degree"
@@ -99,16 +113,17 @@ class QualificationsDrawer(Drawer):
         if type_name == "Postgraduate":
             if level == 8:
                 return f"Professional Doctorate in {subject}", "Postgraduate"
-            award = rng.choice(("MA", "MSc", "Postgraduate Certificate in",
-                                "Postgraduate Diploma in"))
+            award = rng.choice(("MA", "MSc", "Postgraduate Certificate in", "Postgraduate Diploma in"))
             return f"{award} {subject}", "Postgraduate"
         if type_name == "Professional standards":
-            form = rng.choice(("Professional Standards for {s}", "{s} Professional Status",
-                               "Qualified Status in {s}"))
+            form = rng.choice(
+                ("Professional Standards for {s}", "{s} Professional Status", "Qualified Status in {s}")
+            )
             return form.format(s=subject), "Professional standards"
         if type_name == "Nationally endorsed training":
-            form = rng.choice(("{s}: National Training Programme", "{s} Induction Standards",
-                               "National Award in {s}"))
+            form = rng.choice(
+                ("{s}: National Training Programme", "{s} Induction Standards", "National Award in {s}")
+            )
             return form.format(s=subject), "Nationally endorsed training"
         size = rng.choices(("Award", "Certificate", "Diploma"), (35, 40, 25))[0]
         if level is None:
@@ -150,10 +165,14 @@ class QualificationsDrawer(Drawer):
                     qual.ref = f"{prefix}/{serial:04d}/{check_character(prefix, serial)}"
                 continue
             width = max(5, len(str(len(group) * 4)))
-            numbers = rng.sample(range(10 ** width), len(group))
+            numbers = rng.sample(range(10**width), len(group))
             for qual, number in zip(group, numbers, strict=True):
-                qual.ref = {"HE": f"HE/{number:0{width}d}", "FR": f"FR{number:0{width}d}",
-                            "PS": f"PS/{number:0{width}d}", "NET": f"NET/{number:0{width}d}"}[key]
+                qual.ref = {
+                    "HE": f"HE/{number:0{width}d}",
+                    "FR": f"FR{number:0{width}d}",
+                    "PS": f"PS/{number:0{width}d}",
+                    "NET": f"NET/{number:0{width}d}",
+                }[key]
 
     def statuses(self, quals: list[Qual]) -> None:
         """Mostly current; some withdrawn; some superseded by a current qualification of
@@ -198,8 +217,9 @@ class QualificationsDrawer(Drawer):
         elif rng.random() < 0.12:
             qual.notes = rng.choice(words.NOTES)
 
-    def prerequisites(self, quals: list[Qual],
-                      modules: list[Mod]) -> list[tuple[int, int | None, int | None]]:
+    def prerequisites(
+        self, quals: list[Qual], modules: list[Mod]
+    ) -> list[tuple[int, int | None, int | None]]:
         """Some qualifications require a lower one of their sector (so chains form,
         Level 1 → 2 → 3…) or one module of it."""
         rng, target = self.rng, self.plan.prerequisites

@@ -31,8 +31,7 @@ class RolesDrawer(Drawer):
                 row.slug = unique_slug(row.name, taken)
         return clusters, service_rows
 
-    def further_names(self, base: str, first: Sequence[str], second: Sequence[str],
-                      count: int) -> list[str]:
+    def further_names(self, base: str, first: Sequence[str], second: Sequence[str], count: int) -> list[str]:
         """``count`` distinct cluster names: "base: first", then "base: first, second",
         then "base: first, <an invented town>" (local clusters, at large scales)."""
         names: list[str] = [f"{base}: {part}" for part in first]
@@ -50,10 +49,18 @@ class RolesDrawer(Drawer):
         for index, row in enumerate(services):
             base = row.name.split(":")[0]
             services_by_name[base].append(index)
-        counts = [1 + n for n in apportion(
-            self.plan.roles - len(clusters), [sectors[c.sector].weight for c in clusters])]
-        qualifiers = (("", 50, 0), ("Senior ", 15, 1), ("Assistant ", 12, -1), ("Lead ", 8, 1),
-                      ("Trainee ", 8, -1), ("Deputy ", 7, 0))
+        counts = [
+            1 + n
+            for n in apportion(self.plan.roles - len(clusters), [sectors[c.sector].weight for c in clusters])
+        ]
+        qualifiers = (
+            ("", 50, 0),
+            ("Senior ", 15, 1),
+            ("Assistant ", 12, -1),
+            ("Lead ", 8, 1),
+            ("Trainee ", 8, -1),
+            ("Deputy ", 7, 0),
+        )
         qualifier = Picker(qualifiers, [q[1] for q in qualifiers])
         taken_titles: set[str] = set()
         taken_slugs: set[str] = set()
@@ -79,10 +86,14 @@ class RolesDrawer(Drawer):
                 level = min(8, max(1, level + delta)) if levelled else None
                 service = services_by_name[sector.service]
                 role = RoleRow(
-                    title=title, slug=unique_slug(title, taken_slugs), level=level,
-                    sector=cluster.sector, status="archived" if rng.random() < 0.02 else "current",
+                    title=title,
+                    slug=unique_slug(title, taken_slugs),
+                    level=level,
+                    sector=cluster.sector,
+                    status="archived" if rng.random() < 0.02 else "current",
                     description=(f"Works in {sector.setting}." if rng.random() < 0.3 else ""),
-                    clusters=[cluster_index], service_clusters=[rng.choice(service)],
+                    clusters=[cluster_index],
+                    service_clusters=[rng.choice(service)],
                 )
                 if rng.random() < 0.04 and len(clusters) > 1:
                     other = rng.randrange(len(clusters))
@@ -108,8 +119,7 @@ class RolesDrawer(Drawer):
             pools.setdefault((qual.sector, qual.level), []).append(i)
             by_sector.setdefault(qual.sector, []).append(i)
             by_level.setdefault(qual.level, []).append(i)
-        offered = [{lv for lv, w in zip(words.LEVELS, s.levels, strict=True) if w}
-                   for s in self.sectors]
+        offered = [{lv for lv, w in zip(words.LEVELS, s.levels, strict=True) if w} for s in self.sectors]
         counts = apportion(self.plan.role_links, [rng.uniform(0.4, 1.6) for _ in roles])
         links = []
         for role_index, (role, count) in enumerate(zip(roles, counts, strict=True)):

@@ -20,27 +20,41 @@ PRIMARY = (0.36, 0.24, 0.22, 0.04, 0.07, 0.07)
 SECONDARY = (0.40, 0.255, 0.19, 0.054, 0.123, 0.137)
 #: The share of modules covering no area, by module level (Level 5 least mapped).
 NONE_SHARE: dict[int | None, float] = {
-    0: 0.17, 1: 0.17, 2: 0.2, 3: 0.2, 4: 0.22, 5: 0.45, 6: 0.22, 7: 0.24, 8: 0.26, None: 0.3,
+    0: 0.17,
+    1: 0.17,
+    2: 0.2,
+    3: 0.2,
+    4: 0.22,
+    5: 0.45,
+    6: 0.22,
+    7: 0.24,
+    8: 0.26,
+    None: 0.3,
 }
 #: How many areas mapped qualifications cover: 60 % cover 5 or 6 (Report 4).
 AREAS_COVERED = {6: 0.30, 5: 0.30, 4: 0.17, 3: 0.11, 2: 0.07, 1: 0.03, 0: 0.02}
 #: Sizes of the source, scaled by K.
 SOURCE_SIZE = {
-    "qualifications": 1000, "modules": 4000, "memberships": 10_000, "roles": 125,
-    "clusters": 11, "service_clusters": 7, "role_links": 730, "mapped": 350,
-    "providers": 300, "offerings": 2400, "prerequisites": 170,
+    "qualifications": 1000,
+    "modules": 4000,
+    "memberships": 10_000,
+    "roles": 125,
+    "clusters": 11,
+    "service_clusters": 7,
+    "role_links": 730,
+    "mapped": 350,
+    "providers": 300,
+    "offerings": 2400,
+    "prerequisites": 170,
 }
 
 #: Qualification types by level, with weights; names are the migrated types.
 TYPES_BY_LEVEL: dict[int | None, tuple[tuple[str, int], ...]] = {
     0: (("VRQ", 85), ("Other", 15)),
     1: (("VRQ", 60), ("NVQ", 30), ("Other", 10)),
-    2: (("NVQ", 40), ("VRQ", 40), ("Apprenticeship", 12), ("Nationally endorsed training", 4),
-        ("Other", 4)),
-    3: (("NVQ", 35), ("VRQ", 40), ("Apprenticeship", 15), ("Nationally endorsed training", 5),
-        ("Other", 5)),
-    4: (("NVQ", 40), ("VRQ", 30), ("Apprenticeship", 10), ("Professional standards", 10),
-        ("Other", 10)),
+    2: (("NVQ", 40), ("VRQ", 40), ("Apprenticeship", 12), ("Nationally endorsed training", 4), ("Other", 4)),
+    3: (("NVQ", 35), ("VRQ", 40), ("Apprenticeship", 15), ("Nationally endorsed training", 5), ("Other", 5)),
+    4: (("NVQ", 40), ("VRQ", 30), ("Apprenticeship", 10), ("Professional standards", 10), ("Other", 10)),
     5: (("Foundation degree", 55), ("NVQ", 15), ("VRQ", 15), ("Other", 15)),
     6: (("Degree", 70), ("Professional standards", 20), ("Other", 10)),
     7: (("Postgraduate", 75), ("Professional standards", 15), ("Other", 10)),
@@ -51,10 +65,17 @@ HIGHER_EDUCATION = ("Foundation degree", "Degree", "Postgraduate")
 COUNCIL_TYPES = ("Professional standards", "Nationally endorsed training")
 #: Ranges of how many modules a qualification of each kind has.
 SIZES = {
-    "Award": (1, 4), "Certificate": (4, 8), "Diploma": (8, 16), "NVQ": (6, 12),
-    "Apprenticeship": (8, 14), "Foundation degree": (10, 16), "Degree": (14, 22),
-    "Postgraduate": (4, 8), "Professional standards": (0, 3),
-    "Nationally endorsed training": (1, 4), "Other": (1, 8),
+    "Award": (1, 4),
+    "Certificate": (4, 8),
+    "Diploma": (8, 16),
+    "NVQ": (6, 12),
+    "Apprenticeship": (8, 14),
+    "Foundation degree": (10, 16),
+    "Degree": (14, 22),
+    "Postgraduate": (4, 8),
+    "Professional standards": (0, 3),
+    "Nationally endorsed training": (1, 4),
+    "Other": (1, 8),
 }
 
 

@@ -28,8 +28,7 @@ class Reference:
             raise GenerationError("No default framework: run migrate first.") from None
         areas = list(Area.objects.filter(framework=framework).order_by("number"))
         if len(areas) != 6:
-            raise GenerationError(f"The default framework {framework} needs six areas; it has "
-                                  f"{len(areas)}.")
+            raise GenerationError(f"The default framework {framework} needs six areas; it has {len(areas)}.")
         regions = list(Region.objects.order_by("order", "name"))
         if not regions:
             raise GenerationError("No regions: run migrate first.")

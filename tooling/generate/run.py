@@ -45,8 +45,9 @@ def refuse_unless_empty() -> None:
         )
 
 
-def generate_data(*, scale: float, seed: int = 1, batch_size: int = 5000,
-                  progress: Progress | None = None) -> dict[str, int]:
+def generate_data(
+    *, scale: float, seed: int = 1, batch_size: int = 5000, progress: Progress | None = None
+) -> dict[str, int]:
     """Fill an empty database with synthetic data at ``scale`` × the source's size, all
     or nothing. Returns how many rows each table received. Raises GenerationError when
     the database already holds data or misses what migrations install."""
@@ -73,7 +74,10 @@ def settle() -> None:
     the visibility map that lets counts be read from covering indexes alone (what
     autovacuum would otherwise do some time after). VACUUM cannot run inside a
     transaction, so inside one only the statistics are gathered."""
-    statement = ("VACUUM (ANALYZE)" if connection.vendor == "postgresql"
-                 and not connection.in_atomic_block else "ANALYZE")
+    statement = (
+        "VACUUM (ANALYZE)"
+        if connection.vendor == "postgresql" and not connection.in_atomic_block
+        else "ANALYZE"
+    )
     with connection.cursor() as cursor:
         cursor.execute(statement)

@@ -14,8 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
-        parser.add_argument("--dry-run", action="store_true",
-                            help="Validate everything and report the changes; write nothing.")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Validate everything and report the changes; write nothing.",
+        )
         parser.add_argument("--user", help="Username recorded in history as the import's author.")
 
     def handle(self, *args, path: Path, dry_run: bool, user: str | None, **options):

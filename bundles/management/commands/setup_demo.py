@@ -25,8 +25,11 @@ class Command(BaseCommand):
     help = "Load reference data, create the demo users and import the demonstration bundle."
 
     def add_arguments(self, parser):
-        parser.add_argument("--no-demo", action="store_true",
-                            help="Load only the reference data (no demo users or demo bundle).")
+        parser.add_argument(
+            "--no-demo",
+            action="store_true",
+            help="Load only the reference data (no demo users or demo bundle).",
+        )
 
     def handle(self, *args, no_demo: bool, **options):
         reference = settings.BASE_DIR / "fixtures" / "reference"
@@ -56,8 +59,11 @@ class Command(BaseCommand):
         for username, (group_name, _) in DEMO_USERS.items():
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"is_staff": True, "is_superuser": group_name is None,
-                          "email": f"{username}@example.org"},
+                defaults={
+                    "is_staff": True,
+                    "is_superuser": group_name is None,
+                    "email": f"{username}@example.org",
+                },
             )
             if created:
                 user.set_password(DEMO_PASSWORD)

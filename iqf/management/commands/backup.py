@@ -10,8 +10,10 @@ from iqf.lib import backup
 
 
 class Command(BaseCommand):
-    help = ("Write a consistent copy of the whole database: SQLite's online backup, or pg_dump's "
-            "custom format. Default PATH: backups/iqf-<date-time>.sqlite3 or .dump.")
+    help = (
+        "Write a consistent copy of the whole database: SQLite's online backup, or pg_dump's "
+        "custom format. Default PATH: backups/iqf-<date-time>.sqlite3 or .dump."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path, nargs="?")

@@ -8,8 +8,10 @@ from iqf.lib import backup
 
 
 class Command(BaseCommand):
-    help = ("Replace the whole database with a backup made by the backup command: all of it "
-            "or, if anything fails, none of it. Asks first unless --yes.")
+    help = (
+        "Replace the whole database with a backup made by the backup command: all of it "
+        "or, if anything fails, none of it. Asks first unless --yes."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)

@@ -9,13 +9,18 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class Command(BaseCommand):
-    help = ("Make USERNAME a new authenticator device and print its set-up address and QR code, "
-            "to scan into an authenticator app (their earlier devices are removed with --replace).")
+    help = (
+        "Make USERNAME a new authenticator device and print its set-up address and QR code, "
+        "to scan into an authenticator app (their earlier devices are removed with --replace)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--replace", action="store_true",
-                            help="Remove the person's existing devices first (a lost phone).")
+        parser.add_argument(
+            "--replace",
+            action="store_true",
+            help="Remove the person's existing devices first (a lost phone).",
+        )
 
     def handle(self, *args, username: str, replace: bool, **options):
         user = get_user_model().objects.filter(username=username).first()
@@ -25,8 +30,9 @@ class Command(BaseCommand):
             raise CommandError(f"{username} is not staff: only staff sign in to the admin.")
         existing = TOTPDevice.objects.filter(user=user)
         if existing.exists() and not replace:
-            raise CommandError(f"{username} already has an authenticator device; "
-                               f"--replace removes it and makes a new one.")
+            raise CommandError(
+                f"{username} already has an authenticator device; --replace removes it and makes a new one."
+            )
         existing.delete()
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
         picture = qrcode.QRCode(border=1)

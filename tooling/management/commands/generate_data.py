@@ -28,8 +28,14 @@ class Bar:
         self.bar: tqdm | None = None
 
     def start(self, total: int) -> None:
-        self.bar = tqdm(total=total, unit=" rows", unit_scale=True, disable=self.disabled,
-                        dynamic_ncols=True, file=self.file)
+        self.bar = tqdm(
+            total=total,
+            unit=" rows",
+            unit_scale=True,
+            disable=self.disabled,
+            dynamic_ncols=True,
+            file=self.file,
+        )
 
     def advance(self, stage: str, rows: int) -> None:
         if self.bar is not None:
@@ -50,16 +56,25 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=positive_number, required=True, metavar="K",
-                            help="How many times the source's size (fractions allowed, e.g. 0.05).")
-        parser.add_argument("--seed", type=int, default=1,
-                            help="Seeds every draw: the same seed gives the same data (default 1).")
-        parser.add_argument("--batch-size", type=int, default=5000,
-                            help="Rows per bulk insert (default 5000).")
+        parser.add_argument(
+            "--scale",
+            type=positive_number,
+            required=True,
+            metavar="K",
+            help="How many times the source's size (fractions allowed, e.g. 0.05).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=1,
+            help="Seeds every draw: the same seed gives the same data (default 1).",
+        )
+        parser.add_argument(
+            "--batch-size", type=int, default=5000, help="Rows per bulk insert (default 5000)."
+        )
         parser.add_argument("--no-progress", action="store_true", help="Hide the progress bar.")
 
-    def handle(self, *args, scale: float, seed: int, batch_size: int, no_progress: bool,
-               **options):
+    def handle(self, *args, scale: float, seed: int, batch_size: int, no_progress: bool, **options):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         try:
@@ -71,8 +86,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         # tqdm redraws one line with carriage returns: it writes to the raw stream, not
         # through Django's wrapper (which would end every redraw with a newline).
-        bar = Bar(disabled=no_progress or options["verbosity"] < 1,
-                  file=getattr(self.stderr, "_out", self.stderr))
+        bar = Bar(
+            disabled=no_progress or options["verbosity"] < 1, file=getattr(self.stderr, "_out", self.stderr)
+        )
         try:
             counts = generate_data(scale=scale, seed=seed, batch_size=batch_size, progress=bar)
         except GenerationError as error:

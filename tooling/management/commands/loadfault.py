@@ -27,23 +27,44 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--scale", type=positive_number, default=1.0, metavar="K",
-                            help="How many times the source's size (default 1).")
+        parser.add_argument(
+            "--scale",
+            type=positive_number,
+            default=1.0,
+            metavar="K",
+            help="How many times the source's size (default 1).",
+        )
         parser.add_argument("--seed", type=int, default=1)
-        parser.add_argument("--duration", type=positive_number, default=60.0,
-                            help="Seconds of the load phase (default 60).")
-        parser.add_argument("--fault-seconds", type=positive_number, default=20.0,
-                            help="Seconds of load in each fault phase (default 20).")
-        parser.add_argument("--pg-down", type=positive_number, default=3.0,
-                            help="Seconds PostgreSQL stays stopped (default 3).")
-        parser.add_argument("--connections", type=int, default=50,
-                            help="wrk's concurrent connections (default 50).")
-        parser.add_argument("--out", type=Path, default=Path(settings.BASE_DIR) / "benchmarks",
-                            help="Folder for the JSON and Markdown (default benchmarks/).")
-        parser.add_argument("--strict", action="store_true",
-                            help="Exit non-zero when a check misses its target.")
-        parser.add_argument("--phase", choices=["targets", "writer", "verify-writes", "admin"],
-                            help=argparse.SUPPRESS)
+        parser.add_argument(
+            "--duration", type=positive_number, default=60.0, help="Seconds of the load phase (default 60)."
+        )
+        parser.add_argument(
+            "--fault-seconds",
+            type=positive_number,
+            default=20.0,
+            help="Seconds of load in each fault phase (default 20).",
+        )
+        parser.add_argument(
+            "--pg-down",
+            type=positive_number,
+            default=3.0,
+            help="Seconds PostgreSQL stays stopped (default 3).",
+        )
+        parser.add_argument(
+            "--connections", type=int, default=50, help="wrk's concurrent connections (default 50)."
+        )
+        parser.add_argument(
+            "--out",
+            type=Path,
+            default=Path(settings.BASE_DIR) / "benchmarks",
+            help="Folder for the JSON and Markdown (default benchmarks/).",
+        )
+        parser.add_argument(
+            "--strict", action="store_true", help="Exit non-zero when a check misses its target."
+        )
+        parser.add_argument(
+            "--phase", choices=["targets", "writer", "verify-writes", "admin"], help=argparse.SUPPRESS
+        )
         parser.add_argument("--workdir", type=Path, help=argparse.SUPPRESS)
         parser.add_argument("--seconds", type=float, help=argparse.SUPPRESS)
 
@@ -59,9 +80,14 @@ class Command(BaseCommand):
             raise CommandError("wrk is not installed (make wrk).")
         if binaries() is None:
             raise CommandError("No PostgreSQL server binaries (initdb, pg_ctl): install postgresql.")
-        run_options = Options(scale=options["scale"], seed=options["seed"], duration=options["duration"],
-                              fault_seconds=options["fault_seconds"], pg_down=options["pg_down"],
-                              connections=options["connections"])
+        run_options = Options(
+            scale=options["scale"],
+            seed=options["seed"],
+            duration=options["duration"],
+            fault_seconds=options["fault_seconds"],
+            pg_down=options["pg_down"],
+            connections=options["connections"],
+        )
         # a SIGTERM unwinds like Ctrl-C, so that the servers are stopped either way
         previous = signal.signal(signal.SIGTERM, _terminate)
         try:
@@ -72,8 +98,9 @@ class Command(BaseCommand):
                     # HarnessError, or a server that would not start or stop in time
                     log = Path(workdir) / "gunicorn.log"
                     tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-                    raise CommandError(f"{error}" + (f"\n\ngunicorn's log ends:\n{tail}" if tail else "")) \
-                        from None
+                    raise CommandError(
+                        f"{error}" + (f"\n\ngunicorn's log ends:\n{tail}" if tail else "")
+                    ) from None
         except KeyboardInterrupt:
             raise CommandError("Interrupted: the servers it started are stopped.") from None
         finally:
@@ -92,24 +119,35 @@ class Command(BaseCommand):
         workdir = options["workdir"]
         if options["phase"] == "targets":
             from tooling.bench.targets import page_targets
-            targets = [{"name": t.name, "url": t.url} for t in page_targets()
-                       if t.name not in ("clusters", "reports index")]
+
+            targets = [
+                {"name": t.name, "url": t.url}
+                for t in page_targets()
+                if t.name not in ("clusters", "reports index")
+            ]
             targets.append({"name": "coverage CSV", "url": "/reports/coverage.csv"})
             (workdir / "targets.json").write_text(json.dumps(targets))
         elif options["phase"] == "writer":
             from tooling.faults.writes import write_loop
-            write_loop(workdir=workdir / "writes", seconds=options["seconds"],
-                       log=workdir / "writes.jsonl")
+
+            write_loop(workdir=workdir / "writes", seconds=options["seconds"], log=workdir / "writes.jsonl")
         elif options["phase"] == "admin":
             from django.urls import reverse
 
             from tooling.bench.measure import admin_cookie
-            (workdir / "admin.json").write_text(json.dumps({
-                "cookie": admin_cookie(),
-                "import_url": reverse("admin:qualifications_module_import"),
-                "process_url": reverse("admin:qualifications_module_process_import")}))
+
+            (workdir / "admin.json").write_text(
+                json.dumps(
+                    {
+                        "cookie": admin_cookie(),
+                        "import_url": reverse("admin:qualifications_module_import"),
+                        "process_url": reverse("admin:qualifications_module_process_import"),
+                    }
+                )
+            )
         elif options["phase"] == "verify-writes":
             from tooling.faults.writes import verify
+
             verdict = verify(workdir / "writes.jsonl")
             (workdir / "writes-verdict.json").write_text(json.dumps(verdict.as_json()))
 
