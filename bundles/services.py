@@ -10,13 +10,13 @@ from django.db import DatabaseError, transaction
 
 from bundles.models import BundleImport
 from bundles.reader import read_bundle
+from bundles.resources import BundleResource
+from bundles.rows import RowsInvalid, cell_text
 from bundles.sheets import SHEETS, BundleError, Sheet
+from bundles.sheets.commoncore import AttributeResource
+from bundles.sheets.qualifications import QualificationModuleResource, module_lookup, qualification_lookup
 from commoncore import summary
-from commoncore.resources import AttributeResource
-from iqf.lib.resources import BundleResource
-from iqf.lib.rows import RowsInvalid, cell_text
 from qualifications.models import Module, Qualification
-from qualifications.resources import QualificationModuleResource, module_lookup, qualification_lookup
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,6 @@ from commoncore.models import (
     ReviewEvent,
     ReviewStatus,
 )
-from commoncore.resources import AttributeResource, MappingReviewResource
 from iqf.lib.admin import IQFModelAdmin, NoRegexLookups, formula_safe
 
 
@@ -70,7 +69,6 @@ class MappingReviewAdmin(IQFModelAdmin):
     """Grids change only through the mapping workflow (commoncore.services), on the grid
     and moderation pages this admin adds; here they are listed, read and exported."""
 
-    resource_classes = [MappingReviewResource]
     list_display = [
         "qualification",
         "framework",
@@ -223,7 +221,6 @@ class ModerationPolicyAdmin(IQFModelAdmin):
 
 @admin.register(Attribute)
 class AttributeAdmin(IQFModelAdmin):
-    resource_classes = [AttributeResource]
     list_display = ["subject", "area", "element", "basis", "review", "published_at"]
     list_filter = ["area__framework", "area", "basis"]
     search_fields = ["module__ref", "module__title", "qualification__ref", "qualification__title"]

@@ -26,13 +26,6 @@ from qualifications.models import (
     QualificationType,
     Region,
 )
-from qualifications.resources import (
-    AwardingBodyResource,
-    ModuleResource,
-    ProviderResource,
-    QualificationResource,
-    QualificationTypeResource,
-)
 from roles.models import RoleQualification
 
 VERIFY_EVERY_DAYS = 365
@@ -157,7 +150,6 @@ class QualificationForm(DuplicateCheckForm):
 @admin.register(Qualification)
 class QualificationAdmin(IQFModelAdmin):
     form = QualificationForm
-    resource_classes = [QualificationResource]
     list_display = [
         "ref",
         "title",
@@ -278,7 +270,6 @@ class UsedInFilter(admin.SimpleListFilter):
 @admin.register(Module)
 class ModuleAdmin(IQFModelAdmin):
     form = ModuleForm
-    resource_classes = [ModuleResource]
     list_display = ["ref", "title", "level", "qualification_count", "is_archived"]
     list_display_links = ["ref", "title"]
     list_filter = ["level", UsedInFilter, "is_archived"]
@@ -311,7 +302,6 @@ class ModuleAdmin(IQFModelAdmin):
 
 @admin.register(AwardingBody)
 class AwardingBodyAdmin(IQFModelAdmin):
-    resource_classes = [AwardingBodyResource]
     list_display = ["name", "qualification_count", "is_archived"]
     list_filter = ["is_archived"]
     search_fields = ["name"]
@@ -338,7 +328,6 @@ class AwardingBodyAdmin(IQFModelAdmin):
 
 @admin.register(QualificationType)
 class QualificationTypeAdmin(IQFModelAdmin):
-    resource_classes = [QualificationTypeResource]
     list_display = ["name", "description"]
     search_fields = ["name"]
     ordering = ["name"]
@@ -347,7 +336,6 @@ class QualificationTypeAdmin(IQFModelAdmin):
 
 @admin.register(Provider)
 class ProviderAdmin(IQFModelAdmin):
-    resource_classes = [ProviderResource]
     list_display = ["name", "region", "offering_count", "url", "is_archived"]
     list_filter = ["region", "is_archived"]
     search_fields = ["name"]

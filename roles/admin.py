@@ -3,7 +3,6 @@ from django.db.models import OuterRef
 
 from iqf.lib.admin import IQFModelAdmin, JoinedTabularInline, archive_action, count_of
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
-from roles.resources import ClusterResource, RoleResource
 
 
 class ClusterInline(admin.TabularInline):
@@ -73,7 +72,6 @@ class RoleQualificationInline(JoinedTabularInline):
 
 @admin.register(Cluster)
 class ClusterAdmin(IQFModelAdmin):
-    resource_classes = [ClusterResource]
     list_display = ["name", "scheme", "role_count"]
     list_filter = ["scheme"]
     search_fields = ["name", "scheme__name"]
@@ -112,7 +110,6 @@ class NoKeyQualificationFilter(admin.SimpleListFilter):
 
 @admin.register(Role)
 class RoleAdmin(IQFModelAdmin):
-    resource_classes = [RoleResource]
     list_display = ["title", "level", "qualification_count", "key_count", "status"]
     list_filter = ["status", "level", "clusters__scheme", NoKeyQualificationFilter]
     search_fields = ["title", "clusters__name"]

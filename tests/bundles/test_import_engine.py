@@ -151,7 +151,7 @@ def test_bulk_export_writes_the_cells_the_resources_own_export_gives(full_bundle
 
 # -- set-based writes ------------------------------------------------------------------
 # bundle_import reads every row through the resources' validate_row, as the admin's
-# import does, then writes each sheet in a few statements (iqf/lib/bulk.py). These tests
+# import does, then writes each sheet in a few statements (bundles/bulk.py). These tests
 # hold it to what django-import-export's own row-by-row import gives.
 
 
@@ -177,9 +177,9 @@ def import_row_by_row(path: Path) -> None:
 
     sheets = read_bundle(path)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("iqf.lib.resources.create_with_history", simple_history_create)
-        patch.setattr("iqf.lib.resources.update_with_history", simple_history_update)
-        patch.setattr("qualifications.resources.update_with_history", simple_history_update)
+        patch.setattr("bundles.resources.create_with_history", simple_history_create)
+        patch.setattr("bundles.resources.update_with_history", simple_history_update)
+        patch.setattr("bundles.sheets.qualifications.update_with_history", simple_history_update)
         for resource_class in SHEETS:
             sheet = sheets.get(resource_class.sheet)
             if sheet is None:
@@ -284,7 +284,7 @@ def test_a_new_rows_instance_holds_what_the_model_itself_gives(sheet):
 )
 def test_cleaning_a_row_refuses_what_the_model_refuses_with_its_message(field, value):
     # the oracle is Django's own Model.clean_fields over the same fields
-    from qualifications.resources import QualificationResource
+    from bundles.sheets.qualifications import QualificationResource
 
     def instance():
         q = Qualification(ref="Q1", title="Play", status="current")
@@ -514,7 +514,7 @@ def analysed_empty(table: str) -> float:
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
 def test_a_large_sheet_renews_its_table_statistics_before_the_refreshes_read_it(tmp_path, monkeypatch):
-    from iqf.lib import resources
+    from bundles import resources
 
     monkeypatch.setattr(resources, "ANALYZE_ABOVE", 3)
     rows = [["ref", "title"]] + [[f"Q-STAT-{n}", f"Award {n}"] for n in range(5)]
@@ -531,7 +531,7 @@ def test_a_large_sheet_renews_its_table_statistics_before_the_refreshes_read_it(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner statistics")
 def test_a_large_admin_upload_renews_its_table_statistics_too(monkeypatch):
-    from iqf.lib import resources
+    from bundles import resources
 
     monkeypatch.setattr(resources, "ANALYZE_ABOVE", 3)
     clerk = client_for(person("Data clerk"))

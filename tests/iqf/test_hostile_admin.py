@@ -161,7 +161,7 @@ def test_admin_import_preview_numbers_bad_rows_as_the_file_does(clerk_client):
 def test_admin_import_errors_outside_validation_are_numbered_as_the_file_does():
     from import_export.results import Error, RowResult
 
-    from iqf.lib.resources import SpreadsheetResult
+    from bundles.resources import SpreadsheetResult
 
     result = SpreadsheetResult(lambda number: number + 1)
     for failing in (False, True, False, True):

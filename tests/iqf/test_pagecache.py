@@ -347,7 +347,7 @@ def test_a_bundle_import_ends_the_cached_page(client, tmp_path):
 
 def test_rows_written_by_the_bulk_writer_end_the_cached_page():
     # PostgreSQL: COPY through the driver's own cursor, which only the writer can report
-    from iqf.lib.bulk import create_with_history
+    from bundles.bulk import create_with_history
 
     counted = version()
     with transaction.atomic():

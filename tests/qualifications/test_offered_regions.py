@@ -13,9 +13,9 @@ from django.db import IntegrityError, transaction
 
 from bundles.services import bundle_import
 from bundles.sheets import BundleError
+from bundles.sheets.qualifications import QualificationResource
 from qualifications import regions
 from qualifications.models import Offering, Provider, Qualification, Region
-from qualifications.resources import QualificationResource
 from tests.support.admin import admin_import, admin_url, client_for, messages_of, run_action
 from tests.support.bundles import write_bundle
 from tests.support.factories import OfferingFactory, ProviderFactory, QualificationFactory, RegionFactory

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 
 from bundles.services import bundle_import
 from bundles.sheets import BundleError
+from bundles.sheets.qualifications import QualificationResource
 from qualifications.models import Qualification
-from qualifications.resources import QualificationResource
 from roles import keys
 from roles.models import RoleQualification
 from tests.support.admin import admin_url, client_for

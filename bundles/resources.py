@@ -19,8 +19,8 @@ from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.results import Result, RowResult
 
-from iqf.lib.bulk import create_with_history, update_with_history
-from iqf.lib.rows import (
+from bundles.bulk import create_with_history, update_with_history
+from bundles.rows import (
     _REMEMBERED,
     Lookup,
     RowErrors,

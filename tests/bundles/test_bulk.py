@@ -1,10 +1,10 @@
-"""The set-based writer of imports (iqf/lib/bulk.py): rows and history as simple-history
+"""The set-based writer of imports (bundles/bulk.py): rows and history as simple-history
 writes them, and values that need escaping or NULL kept apart from text."""
 
 import pytest
 from django.utils import timezone
 
-from iqf.lib import bulk
+from bundles import bulk
 from qualifications.models import QualificationType
 from tests.support.factories import UserFactory
 

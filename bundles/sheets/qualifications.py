@@ -2,9 +2,9 @@
 
 from django.db.models import QuerySet
 
-from iqf.lib.bulk import update_with_history
-from iqf.lib.resources import BundleResource, column
-from iqf.lib.rows import (
+from bundles.bulk import update_with_history
+from bundles.resources import BundleResource, column
+from bundles.rows import (
     DateWidget,
     LevelWidget,
     Lookup,

@@ -4,6 +4,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from bundles.resources import BundleResource, column
+from bundles.rows import Lookup, RowReader, WholeNumberWidget, norm
+from bundles.sheets.qualifications import module_lookup, qualification_lookup
 from commoncore.models import (
     PUBLISHED_STATUSES,
     Area,
@@ -13,10 +16,7 @@ from commoncore.models import (
     MappingReview,
     ReviewStatus,
 )
-from iqf.lib.resources import BundleResource, column
-from iqf.lib.rows import Lookup, RowReader, WholeNumberWidget, norm
 from qualifications.models import Module, Qualification, QualificationModule
-from qualifications.resources import module_lookup, qualification_lookup
 
 
 class FrameworkLookup:

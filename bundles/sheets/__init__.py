@@ -3,9 +3,9 @@ refer to), and what a sheet read from a file holds."""
 
 from dataclasses import dataclass
 
-from commoncore.resources import AttributeResource, MappingReviewResource
-from iqf.lib.resources import BundleResource
-from qualifications.resources import (
+from bundles.resources import BundleResource
+from bundles.sheets.commoncore import AttributeResource, MappingReviewResource
+from bundles.sheets.qualifications import (
     AwardingBodyResource,
     ModuleResource,
     OfferingResource,
@@ -15,7 +15,7 @@ from qualifications.resources import (
     QualificationResource,
     QualificationTypeResource,
 )
-from roles.resources import (
+from bundles.sheets.roles import (
     ClusterResource,
     RoleClusterResource,
     RoleQualificationResource,

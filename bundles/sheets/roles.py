@@ -2,10 +2,10 @@
 
 from django.db.models import QuerySet
 
-from iqf.lib.resources import BundleResource, column
-from iqf.lib.rows import LevelWidget, Lookup, RowReader, YesNoWidget, cell_text, norm
+from bundles.resources import BundleResource, column
+from bundles.rows import LevelWidget, Lookup, RowReader, YesNoWidget, cell_text, norm
+from bundles.sheets.qualifications import qualification_lookup
 from qualifications.models import Qualification
-from qualifications.resources import qualification_lookup
 from roles import keys
 from roles.models import Cluster, ClusterScheme, Role, RoleCluster, RoleQualification
 from roles.services import scheme_create, unique_slug
