@@ -108,9 +108,15 @@ PUBLISHED_STATUSES = (ReviewStatus.APPROVED, ReviewStatus.ACCEPTED)
 OPEN_STATUSES = (ReviewStatus.DRAFT, ReviewStatus.SUBMITTED, ReviewStatus.RETURNED)
 
 
+def published_review(path: str = "") -> Q:
+    """That the grid (review) reached through ``path`` is published, approved or accepted:
+    the one place that says which judgements are public (DESIGN.md §3)."""
+    return Q(**{f"{path}status__in": PUBLISHED_STATUSES})
+
+
 class MappingReviewQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(status__in=PUBLISHED_STATUSES)
+        return self.filter(published_review())
 
 
 class MappingReview(TimeStampedModel):
@@ -562,19 +568,3 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
-
-
-class ContentVersion(models.Model):
-    """One row: a counter that every committed change to the content moves on, so that
-    pages cached under its value are never served once the content has changed
-    (``iqf.lib.pagecache``)."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    version = models.BigIntegerField(default=0)
-
-    class Meta:
-        default_permissions = ()
-        constraints = [models.CheckConstraint(condition=models.Q(id=1), name="contentversion_one_row")]
-
-    def __str__(self) -> str:
-        return f"content version {self.version}"

@@ -15,6 +15,7 @@ from commoncore.models import (
     Framework,
     MappingReview,
     ReviewStatus,
+    published_review,
 )
 from qualifications.models import Module, Qualification, QualificationModule
 
@@ -192,7 +193,7 @@ class AttributeResource(BundleResource):
         }
         self.published_modules = set(
             QualificationModule.objects.filter(
-                qualification__mapping_reviews__status__in=PUBLISHED_STATUSES
+                published_review("qualification__mapping_reviews__")
             ).values_list("module_id", "qualification__mapping_reviews__framework_id")
         )
 

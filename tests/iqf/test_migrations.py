@@ -233,3 +233,28 @@ def test_the_coverage_summary_is_filled_from_the_judgements_already_there():
     ]
     summary.refresh()
     assert rows() == filled
+
+
+def test_the_page_cache_counter_moves_to_the_site_with_its_row():
+    fresh = _schema()
+    executor = MigrationExecutor(connection)
+    apps = executor.migrate([("iqf", None)]).apps
+    try:
+        Counter = apps.get_model("commoncore", "ContentVersion")
+        ContentType = apps.get_model("contenttypes", "ContentType")
+        Counter.objects.filter(id=1).update(version=41)
+        before = ContentType.objects.get(app_label="commoncore", model="contentversion").pk
+        migrate_forward()
+    finally:
+        migrate_forward()
+
+    from django.contrib.contenttypes.models import ContentType as LiveContentType
+
+    from iqf.lib.pagecache import content_version
+    from iqf.models import ContentVersion
+
+    assert list(ContentVersion.objects.values_list("id", "version")) == [(1, 41)]
+    assert content_version() == 41
+    moved = LiveContentType.objects.get_for_model(ContentVersion)
+    assert (moved.pk, moved.app_label) == (before, "iqf")
+    assert _schema() == fresh

@@ -462,7 +462,7 @@ ALL_FACTORIES = [
 def test_every_model_has_a_factory():
     models = {
         model
-        for app in ("qualifications", "roles", "commoncore", "bundles")
+        for app in ("qualifications", "roles", "commoncore", "bundles", "iqf")
         for model in apps.get_app_config(app).get_models()
         if not model.__name__.startswith("Historical")
     }

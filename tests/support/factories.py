@@ -14,7 +14,6 @@ from bundles.models import BundleImport
 from commoncore.models import (
     Area,
     Attribute,
-    ContentVersion,
     Element,
     EventKind,
     Framework,
@@ -25,6 +24,7 @@ from commoncore.models import (
     ReviewEvent,
     ReviewStatus,
 )
+from iqf.models import ContentVersion
 from qualifications.models import (
     AwardingBody,
     Module,
