@@ -9,24 +9,21 @@ import functools
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import connections, models, router
-from django.db.models.base import ModelState
 from django.db.models.expressions import DatabaseDefault
-from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from import_export import resources, widgets
 from import_export.fields import Field
 from import_export.results import Result, RowResult
 
+from bundles import setbased
 from bundles.bulk import create_with_history, update_with_history
 from bundles.rows import (
     _REMEMBERED,
     Lookup,
     RowErrors,
     RowReader,
-    RowsInvalid,
-    SheetColumns,
     TextWidget,
     norm,
     plain_text_limit,
@@ -151,97 +148,20 @@ class BundleResource(resources.ModelResource):
     def existing_queryset(self) -> models.QuerySet:
         return self.export_queryset()
 
-    # -- export in bulk --------------------------------------------------------
+    # -- the set-based path (bundles.setbased) -----------------------------------
     def export_column(self, field: Field) -> tuple[str, Callable[[Any], str]]:
         """The database path a column reads and how its value is written: the field's
         attribute and widget, unless a subclass says otherwise (for ``dehydrate_`` columns)."""
         return field.attribute, lambda value: field.widget.render(value)
 
     def export_rows(self) -> tuple[list[str], Iterable[list[str]]]:
-        """The sheet's header and its rows, read as plain values straight from the database
-        in chunks — the cells ``export()`` gives, without building a model instance per row."""
-        fields = self.get_export_fields()
-        columns = [self.export_column(f) for f in fields]
-        paths = [path for path, _ in columns]
-        renders = [render for _, render in columns]
+        """The sheet's header and its rows, as a bundle export writes them."""
+        return setbased.export_rows(self)
 
-        def rows():
-            chosen = self.export_queryset()
-            if not isinstance(chosen, models.QuerySet):  # rows chosen in Python: instances
-                for instance in chosen:
-                    yield [str(value) for value in self.export_resource(instance)]
-                return
-            for values in chosen.values_list(*paths).iterator(chunk_size=5000):
-                yield [render(value) for render, value in zip(renders, values, strict=True)]
-
-        return [f.column_name for f in fields], rows()
-
-    # -- import in bulk (bundles) ---------------------------------------------
     def import_rows(self, headers: list[str], rows: list[list[str]]) -> tuple[int, int, int]:
-        """Import a sheet's data rows (cells in the order of ``headers``) without
-        django-import-export's per-row machinery: every row is read and checked by
-        :meth:`validate_row` against lookups loaded once, then the new rows are inserted
-        and the changed ones updated in a few statements, each with its history row.
-        Returns how many rows were created, updated and left unchanged; raises
-        :class:`RowsInvalid` with every bad row, before anything of the sheet is written."""
-        data = SheetColumns(headers, rows)
-        self.before_import(data)
-        new = self.instance_factory()
-        created: list[models.Model] = []
-        updated: list[models.Model] = []
-        unchanged = 0
-        invalid: list[tuple[int, dict[str, list[str]]]] = []
-        for number, cells in enumerate(rows, start=1):
-            row = dict(zip(headers, cells, strict=True))
-            try:
-                key = self.row_key(row)
-                instance = self.existing.get(key)
-                before = None if instance is None else self.snapshot(instance)
-                if instance is None:
-                    instance = new()
-                self.validate_row(instance, row, number, key=key)
-            except ValidationError as error:
-                invalid.append((number, error.message_dict))
-                continue
-            except ValueError as error:  # a cell no column reading could take
-                invalid.append((number, {NON_FIELD_ERRORS: [str(error)]}))
-                continue
-            if before is not None and self.snapshot(instance) == before:
-                unchanged += 1
-                continue
-            self.before_save_instance(instance, row)
-            (updated if before is not None else created).append(instance)
-        if invalid:
-            raise RowsInvalid(invalid)
-        create_with_history(created, user=self.history_user, reason=self.change_reason)
-        update_with_history(
-            updated, self.fields_to_update(), user=self.history_user, reason=self.change_reason
-        )
-        self.written(data, len(created) + len(updated))
-        return len(created), len(updated), unchanged
-
-    def instance_factory(self) -> Callable[[], models.Model]:
-        """What makes a new row's instance: one holding every field's default, built
-        without ``Model.__init__`` (a good part of a bundle row's cost), unless a default
-        is computed afresh for each instance."""
-        model = self._meta.model
-        fields = model._meta.concrete_fields
-        if any(f.has_default() and callable(f.default) for f in fields):
-            return model
-        defaults = {f.attname: f.get_default() for f in fields}
-
-        def new() -> models.Model:
-            # what Model.__init__ leaves when given every field's default, without its
-            # per-field descriptor calls and signals (an unsaved instance has no cache
-            # for a descriptor to clear, and these models have no init receivers)
-            instance = model.__new__(model)
-            instance._state = ModelState()
-            instance.__dict__.update(defaults)
-            return instance
-
-        if pre_init.has_listeners(model) or post_init.has_listeners(model):
-            return lambda: model(*defaults.values())
-        return new
+        """Import a sheet's data rows, as a bundle import does (created, updated,
+        unchanged); raises RowsInvalid with every bad row before anything is written."""
+        return setbased.import_rows(self, headers, rows)
 
     def after_import(self, dataset, result, **kwargs):
         if not (result.has_errors() or result.has_validation_errors()):
