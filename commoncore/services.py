@@ -18,7 +18,6 @@ from django.db.models.functions import RowNumber
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from commoncore import summary
 from commoncore.models import (
     OPEN_STATUSES,
     Area,
@@ -33,6 +32,7 @@ from commoncore.models import (
     ReviewEvent,
     ReviewStatus,
 )
+from iqf.lib import derived
 from iqf.lib.history import delete_with_history, record_history, stamp
 from qualifications.models import Qualification, QualificationModule
 
@@ -208,7 +208,7 @@ def _replace_marks(review: MappingReview, marks: Mapping[CellKey, Mark], user) -
     current = {attribute_key(m): m for m in review.marks.all()}
     removed = [m for key, m in current.items() if key not in marks]
     added, changed = [], []
-    for key, judgement in marks.items():
+    for key, ticked in marks.items():
         mark = current.get(key)
         if mark is None:
             module_id, area_id, element_id = key
@@ -218,12 +218,12 @@ def _replace_marks(review: MappingReview, marks: Mapping[CellKey, Mark], user) -
                     module_id=module_id,
                     area_id=area_id,
                     element_id=element_id,
-                    basis=judgement.basis,
-                    note=judgement.note,
+                    basis=ticked.basis,
+                    note=ticked.note,
                 )
             )
-        elif (mark.basis, mark.note) != (judgement.basis, judgement.note):
-            mark.basis, mark.note = judgement.basis, judgement.note
+        elif (mark.basis, mark.note) != (ticked.basis, ticked.note):
+            mark.basis, mark.note = ticked.basis, ticked.note
             changed.append(mark)
     delete_with_history(removed, user=user, reason="Unticked")
     if added:
@@ -363,10 +363,12 @@ def _decide(review: MappingReview, moderator, version: int, *, status: str, reas
     record_history([review], kind="~", user=moderator, reason=review.get_status_display())
 
 
+@derived.batch()
 def _publish(review: MappingReview, *, actor) -> str:
     """Make the grid's judgements the public ones for its qualification and the modules
     that were its rows: ticked cells published, unticked cells withdrawn. Returns a
-    summary of the change for the event's note."""
+    summary of the change for the event's note. The coverage summary of every
+    qualification the added and withdrawn judgements reach is refreshed once, at the end."""
     module_ids = set(review.grid_modules)
     current = published_attributes(review.qualification, review.framework, module_ids)
     wanted = {attribute_key(m): m for m in review.marks.all()}
@@ -400,10 +402,6 @@ def _publish(review: MappingReview, *, actor) -> str:
         ) from None
     record_history(created, kind="+", user=actor, reason=f"Published by {review}")
     record_history(changed, kind="~", user=actor, reason=f"Published by {review}")
-    # The qualification's own judgements changed, and so did the coverage of every
-    # qualification sharing a module whose judgements were added or withdrawn.
-    touched_modules = {a.module_id for a in [*withdrawn, *new] if a.module_id is not None}
-    summary.refresh({review.qualification_id} | summary.affected_by_modules(touched_modules))
     return (
         f"Published: {len(new)} judgement{pluralize(len(new))} added, {len(withdrawn)} "
         f"withdrawn, {len(changed)} with a new basis or note."

@@ -8,6 +8,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from iqf.lib import derived
+
 
 class History(HistoricalRecords):
     """simple-history's table of every version of a row, indexed only as it is read: by the
@@ -43,13 +45,17 @@ def record_history(objs: Sequence[models.Model], *, kind: str, user=None, reason
 
 
 def delete_with_history(objs: Sequence[models.Model], *, user=None, reason: str = "") -> None:
-    """Delete ``objs`` in one query, keeping a history row for each."""
+    """Delete ``objs`` in one query, keeping a history row for each; what is derived from
+    them is refreshed as for any delete (``iqf.lib.derived``)."""
     if not objs:
         return
     record_history(objs, kind="-", user=user, reason=reason)
     model: Any = type(objs[0])
-    # A raw delete: the history rows above stand in for the per-object signals.
-    model.objects.filter(pk__in=[obj.pk for obj in objs])._raw_delete(model.objects.db)
+    rows = model._base_manager.filter(pk__in=[obj.pk for obj in objs])
+    with derived.batch():
+        derived.touched(model, rows)  # what the rows reach, read before they go
+        # A raw delete: the history rows above stand in for the per-object signals.
+        rows._raw_delete(model.objects.db)
 
 
 def stamp(instance: models.Model, *, user, reason: str) -> None:

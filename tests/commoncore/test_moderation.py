@@ -522,3 +522,37 @@ def test_changing_a_shared_modules_judgement_keeps_the_published_one_until_appro
     assert public_cells(first_qualification, [shared]) == {(shared.pk, 2), (shared.pk, 5)}
     first_grid = build_grid(first_qualification, default_framework())
     assert [c.column.area.number for c in first_grid.rows[0].cells if c.ticked] == [2, 5]
+
+
+def test_a_publication_summarises_every_qualification_it_reaches_in_one_refresh(
+    mapper, second_mapper, moderator
+):
+    from commoncore.models import QualificationCoverage
+    from iqf.lib import derived
+
+    first_qualification, (shared,) = qualification_with(1)
+    second_qualification, (own,) = qualification_with(1)
+    QualificationModuleFactory(qualification=second_qualification, module=shared, order=9)
+    approve(submit(first_qualification, mapper, ticks((shared, 1), (shared, 2))), moderator)
+    # area 1 of the shared module withdrawn, area 5 added, area 3 of the second's own module
+    review = submit(second_qualification, second_mapper, ticks((shared, 2), (shared, 5), (own, 3)))
+    summary = derived.REGISTRY["coverage summary"]
+    original, calls = summary.refresh, []
+    object.__setattr__(summary, "refresh", lambda ids: calls.append(ids) or original(ids))
+    try:
+        approve(review, moderator)
+    finally:
+        object.__setattr__(summary, "refresh", original)
+
+    assert calls == [{first_qualification.pk, second_qualification.pk}]
+    covered = {
+        (q, a) for q, a in QualificationCoverage.objects.values_list("qualification_id", "area__number")
+    }
+    # by hand: both qualifications hold the shared module; the second also its own module
+    assert covered == {
+        (first_qualification.pk, 2),
+        (first_qualification.pk, 5),
+        (second_qualification.pk, 2),
+        (second_qualification.pk, 3),
+        (second_qualification.pk, 5),
+    }

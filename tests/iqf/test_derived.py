@@ -312,3 +312,16 @@ def test_every_derived_value_is_registered_with_its_sources():
         "coverage summary": {"commoncore_attribute", "qualifications_qualificationmodule", "commoncore_area"},
         "page-cache counter": set(),
     }
+
+
+def test_a_delete_with_history_takes_the_coverage_of_what_it_deleted_away():
+    from iqf.lib.history import delete_with_history
+
+    membership = QualificationModuleFactory()
+    judgement = AttributeFactory(qualification=None, module=membership.module)
+    assert stored_summary()
+
+    delete_with_history([judgement], reason="Unticked")
+
+    assert stored_summary() == expected_summary() == set()
+    assert judgement.history.latest().history_type == "-"
