@@ -216,8 +216,6 @@ ATTRIBUTE_FIELDS = frozenset(
 COVERAGE_SUMMARY = Derived(
     name="coverage summary",
     stored_in="commoncore_qualificationcoverage",
-    summary="per qualification, framework and area, what the published judgements of the "
-    "qualification and its modules add up to",
     sources=(
         Source(
             Attribute,

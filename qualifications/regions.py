@@ -86,7 +86,6 @@ def _offered(offerings: models.QuerySet) -> models.QuerySet:
 OFFERED_REGIONS = Derived(
     name="offered regions",
     stored_in="qualifications_qualification.offered_regions",
-    summary="the regions of the providers, not archived, that offer each qualification",
     sources=(
         # a save that writes the stored value writes what it read, which a concurrent
         # write may have outdated (a save of an existing row leaves it: Qualification.save)

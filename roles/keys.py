@@ -39,7 +39,6 @@ def check(qualification_ids: Iterable[int] | None = None) -> list[Stale]:
 KEY_FLAGS = Derived(
     name="key flags",
     stored_in="qualifications_qualification.key_for_a_role",
-    summary="whether each qualification is key for at least one role",
     sources=(
         # a save that writes the stored value writes what it read, which a concurrent
         # write may have outdated (a save of an existing row leaves it: Qualification.save)

@@ -110,7 +110,6 @@ class Derived:
     sources: tuple[Source, ...]
     refresh: Callable[[Iterable[int] | None], Any]
     check: Callable[[Iterable[int] | None], list[Stale]]
-    summary: str = ""
     #: what one stored row stands for, in messages ("qualifications")
     rows: str = "rows"
     source_tables: frozenset[str] = field(init=False)

@@ -91,7 +91,7 @@ def move_on(past: int | None = None, alias: str = "default") -> int:
     """Move the counter on at once, past ``past`` too when given (the value before a
     restore, under which pages may still be cached), and return its new value."""
     with connections[alias].cursor() as cursor:
-        cursor.execute("SELECT version FROM commoncore_contentversion WHERE id = 1")
+        cursor.execute(VERSION_SQL)
         row = cursor.fetchone()
         current = row[0] if row else 0
         value = max(current, past or 0) + 1
@@ -118,7 +118,6 @@ def _check_counter(ids=None) -> list[Stale]:
 PAGE_COUNTER = Derived(
     name="page-cache counter",
     stored_in="commoncore_contentversion.version",
-    summary="moved on by every committed write to the content, so no cached page outlives it",
     sources=(),
     refresh=_refresh_counter,
     check=_check_counter,
