@@ -219,7 +219,7 @@ COVERAGE_SUMMARY = Derived(
     sources=(
         Source(
             Attribute,
-            reach=lambda rows: _through_modules(Attribute.objects.filter(pk__in=rows.values("pk"))),
+            reach=_through_modules,
             reach_row=_reached_by_attribute,
             moves=True,
             fields=ATTRIBUTE_FIELDS,

@@ -75,12 +75,7 @@ def offered_by(provider_ids: Iterable[int]) -> set[int]:
 
 
 def _offered(offerings: models.QuerySet) -> models.QuerySet:
-    return (
-        Offering.objects.filter(pk__in=offerings.values("pk"))
-        .order_by()
-        .values_list("qualification_id", flat=True)
-        .distinct()
-    )
+    return offerings.order_by().values_list("qualification_id", flat=True).distinct()
 
 
 OFFERED_REGIONS = Derived(
