@@ -299,3 +299,36 @@ def test_clerk_removes_a_module_from_a_qualification_and_history_keeps_it(clerk)
     assert Module.objects.filter(pk=removed.module_id).exists()
     gone = removed.history.latest()
     assert (gone.history_type, gone.history_user) == ("-", clerk)
+
+
+def test_a_change_form_with_its_module_rows_refreshes_the_coverage_summary_once(clerk):
+    from commoncore.models import QualificationCoverage
+    from iqf.lib import derived
+    from tests.support.factories import AttributeFactory
+
+    qualification = qualification_with_inlines(3)
+    memberships = list(qualification.memberships.order_by("order"))
+    for membership in memberships:
+        AttributeFactory(qualification=None, module=membership.module)
+    client = client_for(clerk)
+    url = admin_url("qualifications.qualification", "change", qualification.pk)
+    data = form_data(client.get(url))
+    for i in range(3):  # every module row made optional
+        data.pop(f"memberships-{i}-mandatory", None)
+    summary = derived.REGISTRY["coverage summary"]
+    original, calls = summary.refresh, []
+    object.__setattr__(summary, "refresh", lambda ids: calls.append(ids) or original(ids))
+    try:
+        response = client.post(url, data)
+    finally:
+        object.__setattr__(summary, "refresh", original)
+
+    assert response.status_code == 302
+    assert not qualification.memberships.filter(mandatory=True).exists()
+    assert calls == [{qualification.pk}]
+    # the qualification covers area 1 only possibly now: through optional modules
+    assert list(
+        QualificationCoverage.objects.filter(qualification=qualification).values_list(
+            "whole_possible", "whole_guaranteed"
+        )
+    ) == [(True, False)]
